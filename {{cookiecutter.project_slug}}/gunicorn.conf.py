@@ -1,0 +1,76 @@
+"""gunicorn settings for long-lived event streams: ``gunicorn -c gunicorn.conf.py``.
+
+Environment overrides: LOG_VIEWER_BIND, LOG_VIEWER_WORKERS (and the LOG_VIEWER_*
+settings the app itself reads). No ``preload_app``: each worker imports the
+app after gevent has patched it.
+"""
+
+import os
+import resource
+import sys
+from pathlib import Path
+
+# Run from the project root wherever gunicorn is started, so a relative log
+# directory means the same thing everywhere.
+chdir = str(Path(__file__).resolve().parent)
+sys.path.insert(0, chdir)
+
+wsgi_app = "{{ cookiecutter.project_slug }}:create_app()"
+
+# Cooperative workers: one greenlet per open stream, thousands per worker.
+worker_class = "gevent"
+workers = int(os.environ.get("LOG_VIEWER_WORKERS", "{{ cookiecutter.workers }}"))
+bind = [os.environ.get("LOG_VIEWER_BIND", "127.0.0.1:{{ cookiecutter.port }}")]
+
+# Each viewer holds a connection (and the log file open): room for 10,000 viewers
+# over a few workers. The app answers 503 past LOG_VIEWER_MAX_STREAMS per worker.
+worker_connections = 5000
+
+# A gevent worker heartbeats from its own greenlet, so a long stream does not
+# count as a hung request; 30 s catches a worker whose hub is really stuck.
+timeout = 30
+
+# On shutdown the streams end at once (see post_worker_init) and browsers resume
+# on another worker with their cursor, so nothing needs long to finish.
+graceful_timeout = 5
+
+# Keep-alive between event streams and page loads.
+keepalive = 5
+
+# Access log to stdout, errors to stderr: the container runtime collects both.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_VIEWER_LOG_LEVEL", "info")
+
+# gunicorn 27's control socket lives in $HOME, which a read-only container lacks.
+control_socket_disable = True
+
+# Every stream holds a socket and a file descriptor: lift the soft limit.
+_soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+if _hard == resource.RLIM_INFINITY or _soft < _hard:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (_hard if _hard != resource.RLIM_INFINITY else 65536, _hard))
+
+
+def on_starting(server):
+    """Refuse to start, with the reason, when the settings are wrong (a missing password)."""
+    from {{ cookiecutter.project_slug }}.config import ConfigError, load_settings
+
+    try:
+        load_settings()
+    except ConfigError as error:
+        server.log.error("Refusing to start: %s", error)
+        sys.exit(1)
+
+
+def post_worker_init(worker):
+    """End open streams promptly when this worker stops (SIGTERM, SIGINT, max_requests)."""
+    import gevent
+
+    from {{ cookiecutter.project_slug }}.viewer import end_streams
+
+    def watch():
+        while worker.alive:
+            gevent.sleep(0.25)
+        end_streams(worker.wsgi)
+
+    gevent.spawn(watch)

@@ -1,0 +1,94 @@
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from {{ cookiecutter.project_slug }} import sse
+
+ALLOWED_CLASSES = re.compile(r"l|a-(b|d|i|u|s|fg\d{1,2}|bg\d{1,2})")
+HOSTILE = [
+    "<img src=x onerror=alert(1)>",
+    "<script>window.pwned = 1</script>",
+    '"><svg onload=alert(1)>',
+    "&amp; &lt; ' \" </div><div>",
+    "\x1b[31m<b>red</b>\x1b[0m",
+    "\x1b[38;2;1;2;3m\" onmouseover=\"x\x1b[0m",
+    "\x1b]0;title\x07 osc \x1b[2J cleared",
+    "cr\rinside",
+    "data: fake\n\nid: 1",
+]
+
+
+class Elements(HTMLParser):
+    """Collects every element and attribute, and the text of each line element."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.elements, self.lines, self.in_line = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, attrs))
+        if tag == "div":
+            self.lines.append("")
+            self.in_line = True
+
+    def handle_endtag(self, tag):
+        if tag == "div":
+            self.in_line = False
+
+    def handle_data(self, data):
+        if self.in_line:
+            self.lines[-1] += data
+
+
+def data_of(event: str) -> str:
+    fields = [line for line in event.split("\n") if line]
+    assert all(re.match(r"(id|data|event): ", f) for f in fields), fields
+    return "\n".join(f[len("data: ") :] for f in fields if f.startswith("data: "))
+
+
+def test_lines_event_frames_one_data_field_per_line():
+    event = sse.lines_event(["one", "two"], "1-2-3")
+    assert event == 'id: 1-2-3\ndata: <div class="l">one</div>\ndata: <div class="l">two</div>\n\n'
+
+
+def test_hostile_lines_become_text_inside_fixed_elements():
+    event = sse.lines_event(HOSTILE, "1-2-3")
+    assert event.endswith("\n\n") and "\r" not in event and event.count("\n\n") == 1
+    parser = Elements()
+    parser.feed(data_of(event))
+    for tag, attrs in parser.elements:
+        assert tag in ("div", "span"), tag
+        for name, value in attrs:
+            assert name in ("class", "data-fg", "data-bg"), name
+            if name == "class":
+                assert all(ALLOWED_CLASSES.fullmatch(c) for c in value.split()), value
+            else:
+                assert re.fullmatch(r"#[0-9a-f]{6}", value), value
+    expected = [re.sub(r"\x1b(\[[0-9;]*[A-Za-z]|\][^\x07]*\x07)", "", line) for line in HOSTILE]
+    expected = [line for text in expected for line in text.split("\n")]
+    assert parser.lines == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("\x1b[31mred\x1b[0m plain", '<span class="a-fg1">red</span> plain'),
+        ("\x1b[1;4;92mbold\x1b[22m!", '<span class="a-b a-u a-fg10">bold</span><span class="a-u a-fg10">!</span>'),
+        ("\x1b[31m\x1b[0mplain", "plain"),
+        ("\x1b[38;5;196mx\x1b[m", '<span data-fg="#ff0000">x</span>'),
+        ("\x1b[38;5;3mx", '<span class="a-fg3">x</span>'),
+        ("\x1b[48;2;10;20;30mx\x1b[0m", '<span data-bg="#0a141e">x</span>'),
+        ("\x1b[38;5;244mgrey", '<span data-fg="#808080">grey</span>'),
+        ("\x1b[2K\x1b[1Gcleared", "cleared"),
+        ("\x1b[999mnothing", "nothing"),
+    ],
+)
+def test_ansi_to_html(text, html):
+    assert sse.ansi_to_html(text) == html
+
+
+def test_event_and_comment():
+    assert sse.event("a\nb", "7", name="rotated") == "event: rotated\nid: 7\ndata: a\ndata: b\n\n"
+    assert sse.comment() == ": keepalive\n\n"
+    assert sse.retry(1500) == "retry: 1500\n\n"

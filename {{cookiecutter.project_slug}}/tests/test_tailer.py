@@ -1,0 +1,236 @@
+import logging
+import os
+import shutil
+from logging.handlers import RotatingFileHandler, TimedRotatingFileHandler
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.project_slug }}.tailer import Tailer, backlog_start
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Path:
+    (tmp_path / "logs").mkdir()
+    return tmp_path / "logs" / "app.log"
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    (tmp_path / "state").mkdir()
+    return tmp_path / "state"
+
+
+def append(path: Path, text: str | bytes) -> None:
+    with open(path, "ab") as fh:
+        fh.write(text.encode() if isinstance(text, str) else text)
+
+
+def read_all(tailer: Tailer) -> tuple[list[str], list[str]]:
+    """Lines and notices until the tailer has nothing more."""
+    lines, notices = [], []
+    while True:
+        batch = tailer.read()
+        if not batch.lines and not batch.notices:
+            return lines, notices
+        lines += batch.lines
+        notices += batch.notices
+
+
+def numbered(start: int, stop: int) -> str:
+    return "".join(f"line {i}\n" for i in range(start, stop))
+
+
+def test_new_stream_starts_with_the_backlog(log, state):
+    append(log, numbered(0, 500) + "partial")
+    tailer = Tailer(log, state, None, backlog_lines=100)
+    lines, _ = read_all(tailer)
+    assert lines == [f"line {i}" for i in range(400, 500)]
+    append(log, " end\nnext\n")
+    assert read_all(tailer)[0] == ["partial end", "next"]
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 10])
+def test_backlog_start_counts_complete_lines(tmp_path, count):
+    path = tmp_path / "f"
+    path.write_bytes(b"a\nbb\n\nccc\ntail")
+    with open(path, "rb") as fh:
+        start = backlog_start(fh.fileno(), path.stat().st_size, count)
+    lines = path.read_bytes()[start:].split(b"\n")[:-1]
+    assert lines == [b"a", b"bb", b"", b"ccc"][4 - min(count, 4) :]
+
+
+def test_backlog_of_a_file_larger_than_a_block(log, state):
+    append(log, "".join(f"{i:07d}" + "x" * 1000 + "\n" for i in range(3000)))
+    lines, _ = read_all(Tailer(log, state, None, backlog_lines=1000))
+    assert [line[:7] for line in lines] == [f"{i:07d}" for i in range(2000, 3000)]
+
+
+def test_only_complete_lines_and_invalid_utf8_is_replaced(log, state):
+    append(log, b"")
+    tailer = Tailer(log, state, None)
+    append(log, b"caf\xc3\xa9 \xff\xfe ok\r\nhalf")
+    assert read_all(tailer)[0] == ["café \ufffd\ufffd ok"]
+    append(log, b" done\n")
+    assert read_all(tailer)[0] == ["half done"]
+
+
+def test_long_line_is_cut_with_a_marker(log, state):
+    append(log, b"")
+    tailer = Tailer(log, state, None, max_line_length=100)
+    append(log, "short\n" + "x" * 150 + "\nafter\n")
+    lines, _ = read_all(tailer)
+    assert lines[0] == "short" and lines[2] == "after"
+    assert lines[1].startswith("x" * 100) and "line cut at 100 characters" in lines[1]
+
+
+def test_huge_line_without_newline_is_cut_then_skipped(log, state):
+    append(log, b"")
+    tailer = Tailer(log, state, None, max_line_length=1000)
+    append(log, b"y" * 3_000_000)
+    lines, _ = read_all(tailer)
+    assert len(lines) == 1 and lines[0].startswith("y" * 1000) and "cut" in lines[0]
+    append(log, b"y" * 1000 + b"\nnext\n")
+    assert read_all(tailer)[0] == ["next"]
+
+
+def test_cursor_resumes_exactly(log, state):
+    append(log, numbered(0, 10))
+    first = Tailer(log, state, None)
+    lines, _ = read_all(first)
+    append(log, numbered(10, 20))
+    cursor = first.cursor()
+    first.close()
+    resumed = Tailer(log, state, cursor)
+    assert read_all(resumed)[0] == [f"line {i}" for i in range(10, 20)]
+
+
+def test_offset_files_live_in_the_state_directory_and_go_away(log, state):
+    append(log, numbered(0, 3))
+    before = set(os.listdir(log.parent))
+    tailers = [Tailer(log, state, None) for _ in range(3)]
+    for tailer in tailers:
+        read_all(tailer)
+    assert len(os.listdir(state)) == 3
+    for tailer in tailers:
+        tailer.close()
+    assert os.listdir(state) == []
+    assert set(os.listdir(log.parent)) == before
+
+
+def test_rename_and_create_with_rotating_file_handler(log, state):
+    handler = RotatingFileHandler(log, maxBytes=200, backupCount=5)
+    logger = logging.getLogger("test.rotating")
+    logger.propagate, logger.handlers[:] = False, [handler]
+    logger.warning("start")
+    tailer = Tailer(log, state, None)
+    seen, notices = read_all(tailer)
+    for i in range(60):
+        logger.warning("message %d", i)
+        if i % 7 == 0:
+            lines, found = read_all(tailer)
+            seen += lines
+            notices += found
+    lines, found = read_all(tailer)
+    handler.close()
+    assert seen + lines == ["start"] + [f"message {i}" for i in range(60)]
+    assert "rotated" in notices + found
+
+
+def test_cursor_into_a_renamed_file_resumes_there_then_follows(log, state):
+    append(log, numbered(0, 5))
+    tailer = Tailer(log, state, None)
+    read_all(tailer)
+    cursor = tailer.cursor()
+    tailer.close()
+    append(log, numbered(5, 8))
+    log.rename(log.with_name("app.log.2026-11-23"))  # TimedRotatingFileHandler's naming
+    append(log, numbered(8, 10))
+    lines, notices = read_all(Tailer(log, state, cursor))
+    assert lines == [f"line {i}" for i in range(5, 10)]
+    assert notices == ["rotated"]
+
+
+def test_cursor_into_a_file_renamed_to_an_unknown_name_is_found_by_inode(log, state):
+    append(log, numbered(0, 5))
+    tailer = Tailer(log, state, None)
+    read_all(tailer)
+    cursor = tailer.cursor()
+    append(log, numbered(5, 6))
+    log.rename(log.with_name("archived-by-hand"))
+    append(log, numbered(6, 7))
+    assert read_all(Tailer(log, state, cursor))[0] == ["line 5", "line 6"]
+
+
+def test_copytruncate_live(log, state):
+    append(log, numbered(0, 5))
+    tailer = Tailer(log, state, None)
+    read_all(tailer)
+    append(log, numbered(5, 8))  # written before the copy, not yet read
+    shutil.copyfile(log, log.with_name("app.log.1"))
+    os.truncate(log, 0)
+    append(log, numbered(8, 10))
+    lines, notices = read_all(tailer)
+    assert lines == [f"line {i}" for i in range(5, 10)]
+    assert notices[0] == "truncated"
+
+
+def test_copytruncate_with_a_cursor(log, state):
+    append(log, numbered(0, 5))
+    tailer = Tailer(log, state, None)
+    read_all(tailer)
+    cursor = tailer.cursor()
+    tailer.close()
+    append(log, numbered(5, 8))
+    shutil.copyfile(log, log.with_name("app.log.1"))
+    os.truncate(log, 0)
+    append(log, numbered(8, 9))
+    assert read_all(Tailer(log, state, cursor))[0] == [f"line {i}" for i in range(5, 9)]
+
+
+def test_plain_truncation_ignores_a_stale_rotated_file(log, state):
+    log.with_name("app.log.1").write_text("stale old rotation that must not be read\n" * 20)
+    append(log, numbered(0, 5))
+    tailer = Tailer(log, state, None)
+    read_all(tailer)
+    os.truncate(log, 0)
+    append(log, "fresh\n")
+    lines, notices = read_all(tailer)
+    assert lines == ["fresh"] and notices == ["truncated"]
+
+
+def test_truncated_and_refilled_past_the_cursor(log, state):
+    append(log, numbered(0, 5))
+    tailer = Tailer(log, state, None)
+    read_all(tailer)
+    cursor = tailer.cursor()
+    tailer.close()
+    os.truncate(log, 0)
+    append(log, numbered(100, 120))
+    assert read_all(Tailer(log, state, cursor))[0] == [f"line {i}" for i in range(100, 120)]
+
+
+def test_delete_and_recreate(log, state):
+    append(log, numbered(0, 3))
+    tailer = Tailer(log, state, None)
+    read_all(tailer)
+    append(log, numbered(3, 4))
+    log.unlink()
+    lines, notices = read_all(tailer)
+    assert lines == ["line 3"] and notices == ["missing"]
+    assert read_all(tailer) == ([], [])  # "missing" is said once
+    append(log, numbered(4, 6))
+    lines, notices = read_all(tailer)
+    assert lines == ["line 4", "line 5"] and notices == ["rotated"]
+
+
+def test_a_name_turned_into_a_link_outside_is_not_followed(log, state, tmp_path):
+    append(log, numbered(0, 2))
+    outside = tmp_path / "secret.log"
+    outside.write_text("secret\n")
+    tailer = Tailer(log, state, None, guard=lambda path: os.path.realpath(path).startswith(str(log.parent)))
+    read_all(tailer)
+    log.unlink()
+    log.symlink_to(outside)
+    lines, notices = read_all(tailer)
+    assert "secret" not in lines and "refused" in notices

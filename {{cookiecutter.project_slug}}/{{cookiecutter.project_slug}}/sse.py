@@ -1,0 +1,130 @@
+"""Event framing, and log text -> safe HTML.
+
+A log line is text, never markup: it is HTML-escaped first, and only then are
+ANSI SGR sequences (which contain no HTML-special character) turned into
+``<span>`` elements. Every element is a ``<div class="l">`` line or a span
+whose class comes from a fixed list; 256-colour and truecolour values travel
+as ``data-fg``/``data-bg`` = ``#rrggbb`` and are applied by ``viewer.js``, so
+the Content-Security-Policy can forbid inline styles. Other escape sequences
+(cursor movement, titles) are dropped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+LINE_OPEN = '<div class="l">'
+LINE_CLOSE = "</div>"
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[([0-9;:?]*)([@-~])|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_]?)")
+_STYLE_CODES = {1: "a-b", 2: "a-d", 3: "a-i", 4: "a-u", 9: "a-s"}
+_STYLE_RESETS = {22: ("a-b", "a-d"), 23: ("a-i",), 24: ("a-u",), 29: ("a-s",)}
+_CUBE = (0, 95, 135, 175, 215, 255)
+
+
+def retry(milliseconds: int) -> str:
+    return f"retry: {milliseconds}\n\n"
+
+
+def comment(text: str = "keepalive") -> str:
+    return f": {text}\n\n"
+
+
+def event(data: str, event_id: str | None = None, name: str | None = None) -> str:
+    """One event; ``data`` may hold newlines, each becomes its own ``data:`` field."""
+    head = (f"event: {name}\n" if name else "") + (f"id: {event_id}\n" if event_id else "")
+    return head + "".join(f"data: {line}\n" for line in data.replace("\r", "").split("\n")) + "\n"
+
+
+def lines_event(lines: Iterable[str], event_id: str | None) -> str:
+    """One event carrying many log lines, one ``data:`` field and one element each."""
+    text = html.escape("\n".join(lines)).replace("\r", "&#13;")
+    if "\x1b" in text:
+        text = "\n".join(ansi_to_html(line) for line in text.split("\n"))
+    head = f"id: {event_id}\n" if event_id else ""
+    body = text.replace("\n", f"{LINE_CLOSE}\ndata: {LINE_OPEN}")
+    return f"{head}data: {LINE_OPEN}{body}{LINE_CLOSE}\n\n"
+
+
+def _palette(n: int) -> tuple[str | None, str | None]:
+    """A 256-colour index as (class suffix, None) for the 16 base colours or (None, #rrggbb)."""
+    if n < 16:
+        return str(n), None
+    if n < 232:
+        n -= 16
+        r, g, b = _CUBE[n // 36], _CUBE[n // 6 % 6], _CUBE[n % 6]
+    else:
+        r = g = b = 8 + 10 * (n - 232)
+    return None, f"#{r:02x}{g:02x}{b:02x}"
+
+
+class _Style:
+    """The SGR state between two escape sequences."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.flags: set[str] = set()
+        self.colour: dict[str, tuple[str | None, str | None]] = {}
+
+    def apply(self, params: str) -> None:
+        codes = [int(p) if p.isdigit() else 0 for p in params.replace(":", ";").split(";")]
+        i = 0
+        while i < len(codes):
+            code = codes[i]
+            if code == 0:
+                self.reset()
+            elif code in _STYLE_CODES:
+                self.flags.add(_STYLE_CODES[code])
+            elif code in _STYLE_RESETS:
+                self.flags.difference_update(_STYLE_RESETS[code])
+            elif 30 <= code <= 37 or 90 <= code <= 97:
+                self.colour["fg"] = (str(code - 30 if code < 90 else code - 82), None)
+            elif 40 <= code <= 47 or 100 <= code <= 107:
+                self.colour["bg"] = (str(code - 40 if code < 100 else code - 92), None)
+            elif code in (39, 49):
+                self.colour.pop("fg" if code == 39 else "bg", None)
+            elif code in (38, 48) and i + 1 < len(codes):
+                layer = "fg" if code == 38 else "bg"
+                if codes[i + 1] == 5 and i + 2 < len(codes):
+                    self.colour[layer] = _palette(codes[i + 2] % 256)
+                    i += 2
+                elif codes[i + 1] == 2 and i + 4 < len(codes):
+                    r, g, b = (min(c, 255) for c in codes[i + 2 : i + 5])
+                    self.colour[layer] = (None, f"#{r:02x}{g:02x}{b:02x}")
+                    i += 4
+            i += 1
+
+    def open_tag(self) -> str:
+        classes = sorted(self.flags)
+        attributes = ""
+        for layer, (index, rgb) in sorted(self.colour.items()):
+            if index is not None:
+                classes.append(f"a-{layer}{index}")
+            else:
+                attributes += f' data-{layer}="{rgb}"'
+        if not classes and not attributes:
+            return ""
+        return f'<span class="{" ".join(classes)}"{attributes}>' if classes else f"<span{attributes}>"
+
+
+def ansi_to_html(escaped_line: str) -> str:
+    """Turn the ANSI sequences of an already escaped line into spans, one per styled run of text."""
+    style = _Style()
+    out: list[str] = []
+    tag = ""
+    position = 0
+    for match in _ESCAPE_SEQUENCE.finditer(escaped_line):
+        out.append(_wrap(tag, escaped_line[position : match.start()]))
+        position = match.end()
+        if match.group(2) == "m":
+            style.apply(match.group(1) or "0")
+            tag = style.open_tag()
+    out.append(_wrap(tag, escaped_line[position:]))
+    return "".join(out)
+
+
+def _wrap(tag: str, text: str) -> str:
+    return f"{tag}{text}</span>" if tag and text else text

@@ -1,0 +1,53 @@
+"""The stream loop: tailer -> events, waiting on the file's watcher between reads."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from . import sse
+from .tailer import Batch, Tailer
+from .watcher import WatcherPool
+
+
+class StreamSlots:
+    """A cap on the open streams of one blueprint in one worker."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.open = 0
+
+    def acquire(self) -> bool:
+        if self.open >= self.limit:
+            return False
+        self.open += 1
+        return True
+
+    def release(self) -> None:
+        self.open -= 1
+
+
+def render(batch: Batch) -> str:
+    """Lines first (one event), then each notice as a named event, all with the new cursor."""
+    event_id = batch.cursor.encode() if batch.cursor else None
+    out = sse.lines_event(batch.lines, event_id) if batch.lines else ""
+    return out + "".join(sse.event(notice, event_id, name=notice) for notice in batch.notices)
+
+
+def follow(tailer: Tailer, watchers: WatcherPool, heartbeat: float, retry_ms: int) -> Iterator[str]:
+    """Events for every new line until the client leaves, the file is refused, or the worker stops."""
+    yield sse.retry(retry_ms)
+    with watchers.watch(str(tailer.path)) as watcher:
+        last_sent = time.monotonic()
+        while not watchers.closing.is_set():
+            ticket = watcher.ticket()
+            batch = tailer.read()
+            if batch.lines or batch.notices:
+                yield render(batch)
+                last_sent = time.monotonic()
+                if "refused" in batch.notices:
+                    return
+                continue
+            if not ticket.wait(max(0.0, heartbeat - (time.monotonic() - last_sent))):
+                yield sse.comment()
+                last_sent = time.monotonic()

@@ -1,0 +1,261 @@
+"""Read complete lines after a cursor and follow the file through rotation.
+
+pygtail (GPL-2.0, by Brad Greenlee) does the following: it keeps the offset
+file, finds the rotated file a cursor points into, and moves from a rotated
+file to the new one. ``_Pygtail`` subclasses it where it falls short of what
+the viewer needs:
+
+* it opens files in text mode, so ``tell()`` is an opaque cookie and invalid
+  UTF-8 raises; we open unbuffered binary files, so offsets are byte offsets,
+  and we decode with ``errors="replace"``;
+* it reads line by line; we read blocks, for throughput;
+* it sees copytruncate only when a new instance reads the offset file; the
+  ``Tailer`` notices the shrink and makes that new instance;
+* it writes ``<log>.offset`` beside the log; the offset file goes to the
+  state directory instead (one per stream, removed when the stream ends);
+* it crashes when the log is missing between rotation steps; that is "not
+  yet" here;
+* it recognises only known rotated names; a file renamed to any name in the
+  same directory is also found by its inode, and a copytruncate copy must
+  match the cursor's fingerprint.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pygtail import Pygtail
+
+from .cursor import Cursor, fingerprint, fingerprint_at
+
+BLOCK_SIZE = 256 * 1024
+BACKLOG_MAX_BYTES = 8 * 1024 * 1024
+CUT_MARKER = " [… line cut at {limit} characters]"
+
+
+@dataclass
+class Batch:
+    """What one read found: decoded lines and notices, and the cursor after them."""
+
+    lines: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    cursor: Cursor | None = None
+
+
+class _Pygtail(Pygtail):
+    """pygtail on binary files with a fingerprint-checked idea of rotation."""
+
+    def __init__(self, filename: str, offset_file: str, fingerprint: int) -> None:
+        self.fingerprint = fingerprint
+        super().__init__(filename, offset_file=offset_file, copytruncate=True, save_on_end=False)
+        if self.rotated_logfile is None and self.offset and self._rewritten_in_place():
+            self.rotated_logfile = self._determine_rotated_logfile()
+            if self.rotated_logfile is None:
+                self.offset = 0
+
+    def _rewritten_in_place(self) -> bool:
+        """Same inode and long enough, but other bytes before the offset."""
+        try:
+            with open(self.filename, "rb", buffering=0) as fh:
+                same_inode = os.fstat(fh.fileno()).st_ino == self.offset_file_inode
+                return same_inode and fingerprint_at(fh.fileno(), self.offset) != self.fingerprint
+        except FileNotFoundError:
+            return False
+
+    def _filehandle(self):
+        if not self.fh or self.fh.closed:
+            self._counter += 1
+            filename = self.rotated_logfile or self.filename
+            self.fh = gzip.open(filename, "rb") if filename.endswith(".gz") else open(filename, "rb", buffering=0)
+            self.fh.seek(self.offset)
+        return self.fh
+
+    def _is_new_file(self) -> bool:
+        try:
+            return bool(super()._is_new_file())
+        except FileNotFoundError:
+            return False
+
+    def _determine_rotated_logfile(self) -> str | None:
+        renamed = self._sibling_with_inode(self.offset_file_inode)
+        if renamed:
+            return renamed
+        candidate = super()._determine_rotated_logfile()
+        if candidate and self._copy_matches(candidate):
+            return candidate
+        return None
+
+    def _sibling_with_inode(self, inode: int) -> str | None:
+        directory = os.path.dirname(self.filename) or "."
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    if entry.path != self.filename and entry.is_file(follow_symlinks=False):
+                        if entry.inode() == inode:
+                            return entry.path
+        except OSError:
+            pass
+        return None
+
+    def _copy_matches(self, candidate: str) -> bool:
+        if candidate.endswith(".gz"):
+            return True
+        try:
+            with open(candidate, "rb", buffering=0) as fh:
+                return fingerprint_at(fh.fileno(), self.offset) == self.fingerprint
+        except OSError:
+            return False
+
+
+def backlog_start(fd: int, size: int, lines: int) -> int:
+    """Offset where the last ``lines`` complete lines begin, reading backwards in blocks."""
+    floor = max(0, size - BACKLOG_MAX_BYTES)
+    position, newlines = size, []
+    while position > floor and len(newlines) <= lines:
+        start = max(floor, position - 64 * 1024)
+        block = os.pread(fd, position - start, start)
+        at = len(block)
+        while len(newlines) <= lines:
+            at = block.rfind(b"\n", 0, at)
+            if at < 0:
+                break
+            newlines.append(start + at)
+        position = start
+    if len(newlines) > lines:
+        return newlines[lines] + 1
+    return 0 if floor == 0 else (newlines[-1] + 1 if newlines else size)
+
+
+class Tailer:
+    """Complete lines of one log file after a cursor, through rotation and truncation.
+
+    ``guard(path)`` is asked before a new file is opened under the log's name,
+    so a name that turns into a symlink to elsewhere is not followed.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        state_directory: Path,
+        cursor: Cursor | None,
+        backlog_lines: int = 100,
+        max_line_length: int = 64 * 1024,
+        guard: Callable[[Path], bool] = lambda path: True,
+    ) -> None:
+        self.path = path
+        self.max_line_length = max_line_length
+        self.guard = guard
+        self._skipping = False
+        self._missing = False
+        self._refused = False
+        fd, self.offset_file = tempfile.mkstemp(prefix="stream-", suffix=".offset", dir=state_directory)
+        os.close(fd)
+        if cursor is None:
+            cursor = self._backlog_cursor(backlog_lines)
+        self._open(cursor)
+
+    def _backlog_cursor(self, lines: int) -> Cursor:
+        with open(self.path, "rb", buffering=0) as fh:
+            info = os.fstat(fh.fileno())
+            start = backlog_start(fh.fileno(), info.st_size, lines)
+            return Cursor(info.st_ino, start, fingerprint_at(fh.fileno(), start))
+
+    def _open(self, cursor: Cursor) -> None:
+        with open(self.offset_file, "w") as fh:
+            fh.write(f"{cursor.inode}\n{cursor.offset}\n")
+        self._tail = _Pygtail(str(self.path), self.offset_file, cursor.fingerprint)
+        # pygtail restarts at 0 when it cannot find where the cursor points.
+        self._fingerprint = cursor.fingerprint if self._tail.offset == cursor.offset else 0
+
+    def close(self) -> None:
+        if self._tail.fh and not self._tail.fh.closed:
+            self._tail.fh.close()
+        Path(self.offset_file).unlink(missing_ok=True)
+
+    def cursor(self) -> Cursor:
+        fh = self._tail._filehandle()
+        return Cursor(os.fstat(fh.fileno()).st_ino, fh.tell(), self._fingerprint)
+
+    def read(self, limit: int = 4 * 1024 * 1024) -> Batch:
+        """Complete lines from the cursor on, up to about ``limit`` bytes.
+
+        A read ends at a notice (rotated, truncated, missing, refused), so the
+        lines before it and after it travel in separate batches.
+        """
+        batch = Batch()
+        consumed = 0
+        while consumed < limit and not self._refused:
+            fh = self._tail._filehandle()
+            start = fh.tell()
+            block = fh.read(BLOCK_SIZE)
+            consumed += len(block)
+            if self._skipping:
+                newline = block.find(b"\n")
+                if newline >= 0:
+                    self._skipping = False
+                    fh.seek(start + newline + 1)
+                    self._fingerprint = fingerprint(block[: newline + 1])
+                if block:
+                    continue
+            end = block.rfind(b"\n")
+            if end >= 0 and not self._skipping:
+                fh.seek(start + end + 1)
+                self._fingerprint = fingerprint(block[: end + 1])
+                batch.lines.extend(self._decode(block[:end]))
+                continue
+            if len(block) > self.max_line_length:
+                batch.lines.append(self._cut(block.decode("utf-8", "replace")))
+                self._skipping = True
+                continue
+            fh.seek(start)
+            if not self._follow(fh, start, block, batch) or batch.notices:
+                break
+        batch.cursor = self.cursor()
+        return batch
+
+    def _follow(self, fh, offset: int, partial: bytes, batch: Batch) -> bool:
+        """At the end of the data: move on through rotation or truncation if one happened."""
+        if self._tail.rotated_logfile is None and os.fstat(fh.fileno()).st_size < offset:
+            batch.notices.append("truncated")
+            self._reopen(Cursor(os.fstat(fh.fileno()).st_ino, offset, self._fingerprint))
+            return True
+        if self._tail._is_new_file():
+            if not self.guard(self.path):
+                self._refused = True
+                batch.notices.append("refused")
+                return False
+            if partial:
+                batch.lines.extend(self._decode(partial))
+            self._tail.rotated_logfile = None
+            fh.close()
+            self._tail.offset = 0
+            self._fingerprint = 0
+            self._missing = False
+            batch.notices.append("rotated")
+            return True
+        missing = not self.path.exists()
+        if missing and not self._missing:
+            batch.notices.append("missing")
+        self._missing = missing
+        return False
+
+    def _reopen(self, cursor: Cursor) -> None:
+        """A new pygtail instance, which looks for the copy of a truncated file."""
+        self._tail.fh.close()
+        self._open(cursor)
+
+    def _decode(self, data: bytes) -> list[str]:
+        # ``data`` ends where a newline was cut off, so a final CR belonged to a CRLF.
+        text = data.decode("utf-8", "replace").replace("\r\n", "\n").removesuffix("\r")
+        lines = text.split("\n")
+        if max(map(len, lines)) > self.max_line_length:
+            lines = [self._cut(line) if len(line) > self.max_line_length else line for line in lines]
+        return lines
+
+    def _cut(self, line: str) -> str:
+        return line[: self.max_line_length] + CUT_MARKER.format(limit=self.max_line_length)

@@ -1,0 +1,155 @@
+"""log_viewer_blueprint(): the routes, thin; paths, tailing and framing live elsewhere."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_file
+
+from .auth import Guard
+from .cursor import Cursor
+from .demo import demo_stream
+from .paths import AllowedPaths, LogFile, PathRefused
+from .streams import StreamSlots, follow
+from .tailer import Tailer
+from .watcher import WatcherPool
+
+
+@dataclass(frozen=True)
+class ViewerOptions:
+    """The blueprint's knobs; unknown keywords are refused by the dataclass."""
+
+    any_subdirectory: bool = False
+    guard: Guard | None = None
+    state_directory: str | os.PathLike | None = None
+    backlog_lines: int = 100
+    max_line_length: int = 64 * 1024
+    max_streams: int = 4000
+    line_cap: int = 5000
+    heartbeat_seconds: float = 15.0
+    retry_ms: int = 1000
+    poll_interval: float = 0.5
+    title: str = "Log viewer"
+    name: str = "log_viewer"
+
+
+def _event_stream(events: Iterable[str], on_close: Callable[[], None] | None = None) -> Response:
+    response = Response(events, mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"
+    if on_close:
+        response.call_on_close(on_close)
+    return response
+
+
+def end_streams(app: Flask) -> None:
+    """End the open streams of every log viewer in ``app`` (worker shutdown)."""
+    for watchers in app.extensions.get("log_viewer", []):
+        watchers.close()
+
+
+def log_viewer_blueprint(
+    base_path: str | os.PathLike, allowed_directories: list[str | os.PathLike] | None = None, **options: object
+) -> Blueprint:
+    """A fresh blueprint serving the viewer, index, streams and downloads of ``base_path``.
+
+    ``allowed_directories`` lists the directories whose files may be viewed
+    (``base_path`` is always one); ``options`` are the fields of ``ViewerOptions``.
+    """
+    opts = ViewerOptions(**options)
+    paths = AllowedPaths(base_path, list(allowed_directories or []), opts.any_subdirectory)
+    watchers = WatcherPool(opts.poll_interval)
+    slots = StreamSlots(opts.max_streams)
+    blueprint = Blueprint(opts.name, __name__, template_folder="templates", static_folder="static")
+
+    @blueprint.record_once
+    def register(state) -> None:
+        state.app.extensions.setdefault("log_viewer", []).append(watchers)
+
+    @blueprint.before_request
+    def check_credentials() -> Response | None:
+        if opts.guard and request.endpoint != f"{blueprint.name}.static":
+            return opts.guard()
+        return None
+
+    def state_directory() -> Path:
+        if opts.state_directory is None:
+            if "log_viewer_state" not in current_app.extensions:
+                private = current_app.extensions["log_viewer_state"] = tempfile.mkdtemp(prefix="log-viewer-")
+                atexit.register(shutil.rmtree, private, True)
+            return Path(current_app.extensions["log_viewer_state"])
+        Path(opts.state_directory).mkdir(parents=True, exist_ok=True)
+        return Path(opts.state_directory)
+
+    def resolve(path: str) -> LogFile:
+        try:
+            return paths.resolve(path)
+        except PathRefused as refusal:
+            abort(refusal.status, refusal.message)
+
+    @blueprint.get("/")
+    def index() -> str:
+        files = [
+            {
+                "name": log_file.name,
+                "size": info.st_size,
+                "modified": datetime.fromtimestamp(info.st_mtime, timezone.utc),
+            }
+            for log_file, info in paths.listing()
+        ]
+        return render_template(
+            "log_viewer/index.html", files=files, title=opts.title, directory_exists=paths.base.is_dir()
+        )
+
+    @blueprint.get("/view/", defaults={"path": None})
+    @blueprint.get("/view/<path:path>")
+    def view(path: str | None) -> str:
+        log_file = resolve(path) if path is not None else None
+        return render_template("log_viewer/viewer.html", log_file=log_file, title=opts.title, line_cap=opts.line_cap)
+
+    @blueprint.get("/download/<path:path>")
+    def download(path: str) -> Response:
+        log_file = resolve(path)
+        return send_file(log_file.path, mimetype="text/plain", as_attachment=True, download_name=Path(path).name)
+
+    @blueprint.get("/stream/", defaults={"path": None})
+    @blueprint.get("/stream/<path:path>")
+    def stream(path: str | None) -> Response:
+        last_event_id = request.headers.get("Last-Event-ID", "").strip()
+        if path is None:
+            start = int(last_event_id) if last_event_id.isdigit() else 0
+            return _event_stream(demo_stream(watchers, start, opts.retry_ms))
+        log_file = resolve(path)
+        try:
+            cursor = Cursor.decode(last_event_id) if last_event_id else None
+        except ValueError:
+            abort(400, "Last-Event-ID is not a cursor of this viewer; reload the page to start afresh")
+        if not slots.acquire():
+            abort(503, "too many open streams on this worker; try again shortly")
+        try:
+            tailer = Tailer(
+                log_file.path,
+                state_directory(),
+                cursor,
+                backlog_lines=opts.backlog_lines,
+                max_line_length=opts.max_line_length,
+                guard=paths.still_allowed,
+            )
+        except FileNotFoundError:
+            slots.release()
+            abort(404, "no such log file")
+
+        def close() -> None:
+            tailer.close()
+            slots.release()
+
+        return _event_stream(follow(tailer, watchers, opts.heartbeat_seconds, opts.retry_ms), close)
+
+    return blueprint

@@ -71,6 +71,10 @@ def post_worker_init(worker):
     def watch():
         while worker.alive:
             gevent.sleep(0.25)
+        # gunicorn reads keepalive before each wait for a next request: with 0 the
+        # connections of the ended streams close at once instead of idling 5 s.
+        worker.cfg.set("keepalive", 0)
         end_streams(worker.wsgi)
 
     gevent.spawn(watch)
+    worker.log.info("Worker %s ready for streams", worker.pid)

@@ -67,6 +67,11 @@ class _Pygtail(Pygtail):
         except FileNotFoundError:
             return False
 
+    def __del__(self) -> None:
+        # pygtail's own __del__ calls _filehandle(), which reopens a closed file.
+        if self.fh and not self.fh.closed:
+            self.fh.close()
+
     def _filehandle(self):
         if not self.fh or self.fh.closed:
             self._counter += 1

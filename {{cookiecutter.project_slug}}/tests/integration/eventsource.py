@@ -1,0 +1,91 @@
+"""A small EventSource for tests: parses events, keeps the last id, resumes with it."""
+
+from __future__ import annotations
+
+import base64
+import html
+import http.client
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass
+class Event:
+    name: str
+    id: str | None
+    data: str
+
+    @property
+    def lines(self) -> list[str]:
+        """The text of each log line the event carries."""
+        if self.name != "message":
+            return []
+        return [html.unescape(_TAG.sub("", line)) for line in self.data.split("\n")]
+
+
+class EventSource:
+    """One HTTP connection to a stream; ``reconnect()`` resumes with ``Last-Event-ID``."""
+
+    def __init__(self, address: tuple[str, int], path: str, auth: tuple[str, str] | None = None,
+                 last_event_id: str | None = None, timeout: float = 15.0) -> None:
+        self.address, self.path, self.timeout = address, path, timeout
+        self.headers = {"Accept": "text/event-stream"}
+        if auth:
+            self.headers["Authorization"] = "Basic " + base64.b64encode(":".join(auth).encode()).decode()
+        self.last_event_id = last_event_id
+        self.retry_ms: int | None = None
+        self.connect()
+
+    def connect(self) -> None:
+        headers = dict(self.headers)
+        if self.last_event_id:
+            headers["Last-Event-ID"] = self.last_event_id
+        self.connection = http.client.HTTPConnection(*self.address, timeout=self.timeout)
+        self.connection.request("GET", self.path, headers=headers)
+        self.response = self.connection.getresponse()
+        self.status = self.response.status
+
+    def reconnect(self) -> None:
+        self.close()
+        self.connect()
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def events(self) -> Iterator[Event]:
+        """Events until the server ends the stream (comments and retry fields are consumed)."""
+        name, event_id, data = "message", None, []
+        while True:
+            raw = self.response.readline()
+            if not raw:
+                return
+            line = raw.decode("utf-8").rstrip("\n")
+            if line == "":
+                if data or event_id is not None:
+                    if event_id is not None:
+                        self.last_event_id = event_id
+                    yield Event(name, event_id if event_id is not None else self.last_event_id, "\n".join(data))
+                name, event_id, data = "message", None, []
+                continue
+            field, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if field == "data":
+                data.append(value)
+            elif field == "id":
+                event_id = value
+            elif field == "event":
+                name = value
+            elif field == "retry":
+                self.retry_ms = int(value)
+
+    def read_lines(self, count: int) -> list[str]:
+        """Exactly the next ``count`` log lines (fails if the stream ends first)."""
+        lines: list[str] = []
+        for event in self.events():
+            lines += event.lines
+            if len(lines) >= count:
+                return lines
+        raise EOFError(f"stream ended after {len(lines)} of {count} lines")

@@ -1,0 +1,195 @@
+"""Streams through real gunicorn with 4 gevent workers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+import pytest
+
+from .conftest import AUTH, PREFIX, Server
+from .eventsource import EventSource
+
+pytestmark = pytest.mark.integration
+
+
+def write_lines(path: Path, start: int, stop: int, pause_every: int = 50, pause: float = 0.005) -> None:
+    with open(path, "a", buffering=1) as fh:
+        for i in range(start, stop):
+            fh.write(f"line {i} <b>&amp;</b>\n")
+            if i % pause_every == 0:
+                time.sleep(pause)
+
+
+def expected(start: int, stop: int) -> list[str]:
+    return [f"line {i} <b>&amp;</b>" for i in range(start, stop)]
+
+
+def viewer(server: Server, name: str, count: int, **kwargs) -> list[str]:
+    source = EventSource(server.address, f"{PREFIX}/stream/{name}", AUTH, **kwargs)
+    try:
+        assert source.status == 200
+        return source.read_lines(count)
+    finally:
+        source.close()
+
+
+def test_fifty_staggered_viewers_each_get_every_line_once_in_order(server):
+    log = server.log_dir / "app.log"
+    log.touch()
+    writer = threading.Thread(target=write_lines, args=(log, 0, 2000))
+
+    def staggered(n: int) -> list[str]:
+        time.sleep(n * 0.02)
+        return viewer(server, "app.log", 2000)
+
+    with ThreadPoolExecutor(50) as pool:
+        results = [pool.submit(staggered, n) for n in range(50)]
+        writer.start()
+        received = [future.result(timeout=60) for future in results]
+    writer.join()
+    for lines in received:
+        assert lines == expected(0, 2000)
+
+
+def test_resume_with_a_cursor_gets_exactly_the_rest(server):
+    log = server.log_dir / "app.log"
+    write_lines(log, 0, 300)
+    source = EventSource(server.address, f"{PREFIX}/stream/app.log", AUTH)
+    assert source.read_lines(300) == expected(0, 300)
+    source.close()
+    write_lines(log, 300, 700)
+    for _ in range(4):  # whichever worker answers
+        resumed = EventSource(server.address, f"{PREFIX}/stream/app.log", AUTH, last_event_id=source.last_event_id)
+        assert resumed.read_lines(400) == expected(300, 700)
+        resumed.close()
+
+
+def test_rotation_while_streaming_loses_nothing(server):
+    log = server.log_dir / "app.log"
+    handler = RotatingFileHandler(log, maxBytes=20_000, backupCount=20)
+    logger = logging.getLogger("integration.rotation")
+    logger.propagate, logger.handlers[:] = False, [handler]
+    logger.warning("first")
+    source = EventSource(server.address, f"{PREFIX}/stream/app.log", AUTH)
+
+    def write() -> None:
+        for i in range(3000):
+            logger.warning("message %d %s", i, "." * 100)
+            if i % 100 == 0:
+                time.sleep(0.01)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    lines = source.read_lines(3001)
+    writer.join()
+    handler.close()
+    source.close()
+    assert lines == ["first"] + [f"message {i} {'.' * 100}" for i in range(3000)]
+    assert len(list(server.log_dir.glob("app.log.*"))) > 3  # it really rotated
+
+
+def test_killed_worker_the_client_resumes_and_loses_nothing(server):
+    log = server.log_dir / "app.log"
+    write_lines(log, 0, 100)
+    source = EventSource(server.address, f"{PREFIX}/stream/app.log", AUTH)
+    received = source.read_lines(100)
+    writer = threading.Thread(target=write_lines, args=(log, 100, 1100, 10, 0.01))
+    writer.start()
+    received += source.read_lines(50)
+    holders = server.pids_holding(log)
+    assert len(holders) == 1
+    os.kill(holders[0], signal.SIGKILL)
+    try:
+        for event in source.events():  # drain what was sent before the kill
+            received += event.lines
+    except OSError:
+        pass
+    while len(received) < 1100:
+        try:
+            source.reconnect()
+            for event in source.events():
+                received += event.lines
+                if len(received) >= 1100:
+                    break
+        except OSError:
+            time.sleep(0.2)  # the worker is being replaced
+    writer.join()
+    source.close()
+    assert received == expected(0, 1100)
+
+
+def test_connect_disconnect_cycles_leak_no_descriptors(server):
+    log = server.log_dir / "app.log"
+    write_lines(log, 0, 10)
+
+    def cycles(count: int) -> None:
+        for _ in range(count):
+            source = EventSource(server.address, f"{PREFIX}/stream/app.log", AUTH)
+            source.read_lines(10)
+            source.close()
+
+    def settled_fds() -> int:
+        # Writes are how a worker learns a client left: append until the count is stable.
+        counts = []
+        for i in range(40):
+            write_lines(log, 1000 + i, 1001 + i)
+            time.sleep(0.1)
+            counts.append(server.open_fds())
+            if len(counts) >= 5 and len(set(counts[-5:])) == 1:
+                break
+        return counts[-1]
+
+    cycles(40)
+    before = settled_fds()
+    with ThreadPoolExecutor(5) as pool:
+        list(pool.map(cycles, [100] * 5))
+    assert settled_fds() == before
+    assert os.listdir(server.env["LOG_VIEWER_STATE_DIRECTORY"]) == [] or all(
+        not name.startswith("stream-") for name in os.listdir(server.env["LOG_VIEWER_STATE_DIRECTORY"])
+    )
+
+
+def test_missing_file_then_created_while_streaming(server):
+    log = server.log_dir / "app.log"
+    write_lines(log, 0, 5)
+    source = EventSource(server.address, f"{PREFIX}/stream/app.log", AUTH)
+    assert source.read_lines(5) == expected(0, 5)
+    log.unlink()
+    names = []
+    for event in source.events():
+        names.append(event.name)
+        if event.name == "missing":
+            write_lines(log, 5, 8)
+        if event.lines:
+            assert event.lines == expected(5, 8)
+            break
+    source.close()
+    assert names[:2] == ["missing", "rotated"]
+
+
+def test_sigterm_with_open_streams_exits_promptly_and_clients_resume(log_dir, tmp_path):
+    log = log_dir / "app.log"
+    write_lines(log, 0, 10)
+    first = Server(log_dir, tmp_path / "state-1").start()
+    sources = [EventSource(first.address, f"{PREFIX}/stream/app.log", AUTH) for _ in range(100)]
+    for source in sources:
+        assert source.read_lines(10) == expected(0, 10)
+    took = first.stop()
+    print(f"SIGTERM with 100 open streams: the master exited in {took:.2f} s")
+    assert took < 5 + 2, f"shutdown took {took:.1f} s"
+    write_lines(log, 10, 20)
+    second = Server(log_dir, tmp_path / "state-2", port=first.port).start()
+    try:
+        for source in sources:
+            source.reconnect()
+            assert source.read_lines(10) == expected(10, 20)
+            source.close()
+    finally:
+        second.stop()

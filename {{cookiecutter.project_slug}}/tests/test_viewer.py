@@ -1,0 +1,155 @@
+import os
+from itertools import islice
+
+import pytest
+from conftest import PREFIX
+from flask import Flask
+
+from {{ cookiecutter.project_slug }}.viewer import log_viewer_blueprint
+
+
+def first_chunks(response, count: int) -> str:
+    """The first ``count`` chunks of a streamed response, then close it."""
+    try:
+        return "".join(chunk.decode() for chunk in islice(response.response, count))
+    finally:
+        response.close()
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.text == "ok\n"
+
+
+def test_index_lists_viewable_files_with_links(client):
+    response = client.get(f"{PREFIX}/")
+    assert response.status_code == 200
+    assert f'href="{PREFIX}/view/main.log"' in response.text
+    assert f'href="{PREFIX}/view/app/api.log"' in response.text
+
+
+def test_index_of_a_missing_directory_says_so(app, log_dir, tmp_path):
+    client = log_viewer_app(tmp_path / "nowhere").test_client()
+    response = client.get("/logs/")
+    assert response.status_code == 200 and "does not exist" in response.text
+
+
+def test_index_of_an_empty_directory_says_so(tmp_path):
+    (tmp_path / "empty").mkdir()
+    response = log_viewer_app(tmp_path / "empty").test_client().get("/logs/")
+    assert response.status_code == 200 and "No log files" in response.text
+
+
+def test_viewer_pages(client):
+    page = client.get(f"{PREFIX}/view/app/api.log")
+    assert page.status_code == 200
+    assert f'hx-sse:connect="{PREFIX}/stream/app/api.log"' in page.text
+    assert "<script>" not in page.text  # script only from static files
+    demo = client.get(f"{PREFIX}/view/")
+    assert demo.status_code == 200 and f'hx-sse:connect="{PREFIX}/stream/"' in demo.text
+
+
+def test_security_headers(client):
+    headers = client.get(f"{PREFIX}/").headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_stream_headers_and_backlog(client):
+    response = client.get(f"{PREFIX}/stream/main.log", buffered=False)
+    assert response.status_code == 200
+    assert response.mimetype == "text/event-stream"
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.headers["X-Accel-Buffering"] == "no"
+    text = first_chunks(response, 2)
+    assert text.startswith("retry: ")
+    assert 'data: <div class="l">first</div>\ndata: <div class="l">second</div>' in text
+
+
+def test_stream_resumes_from_last_event_id(client, log_dir):
+    text = first_chunks(client.get(f"{PREFIX}/stream/main.log", buffered=False), 2)
+    cursor = next(line[4:] for line in text.splitlines() if line.startswith("id: "))
+    with open(log_dir / "main.log", "a") as fh:
+        fh.write("third\n")
+    resumed = first_chunks(client.get(f"{PREFIX}/stream/main.log", headers={"Last-Event-ID": cursor}, buffered=False), 2)
+    assert 'data: <div class="l">third</div>' in resumed and "second" not in resumed
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("missing.log", 404), ("../etc/passwd", 403), ("secret/x.log", 403), ("bad%00name.log", 400), ("app", 403)],
+)
+def test_stream_refusals(client, log_dir, path, status):
+    (log_dir / "secret").mkdir()
+    (log_dir / "secret" / "x.log").write_text("x\n")
+    assert client.get(f"{PREFIX}/stream/{path}").status_code == status
+    assert client.get(f"{PREFIX}/view/{path}").status_code == status
+    assert client.get(f"{PREFIX}/download/{path}").status_code == status
+
+
+def test_malformed_last_event_id_is_a_clear_400(client):
+    response = client.get(f"{PREFIX}/stream/main.log", headers={"Last-Event-ID": "<script>"})
+    assert response.status_code == 400 and "Last-Event-ID" in response.text
+
+
+def test_download_serves_the_raw_file(client):
+    response = client.get(f"{PREFIX}/download/app/api.log")
+    assert response.status_code == 200 and response.data == b"api one\n"
+    assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_demo_stream(client):
+    text = first_chunks(client.get(f"{PREFIX}/stream/", buffered=False), 2)
+    assert text.startswith("retry: ") and "id: 1\n" in text and '<div class="l">#1 ' in text
+
+
+def test_demo_stream_resumes_numbering(client):
+    text = first_chunks(client.get(f"{PREFIX}/stream/", headers={"Last-Event-ID": "41"}, buffered=False), 2)
+    assert "id: 42\n" in text
+
+
+def test_stream_cap_answers_503(log_dir, state_dir):
+    client = log_viewer_app(log_dir, max_streams=1, state_directory=state_dir).test_client()
+    first = client.get("/logs/stream/main.log", buffered=False)
+    assert first.status_code == 200
+    assert client.get("/logs/stream/main.log").status_code == 503
+    first.close()
+    second = client.get("/logs/stream/main.log", buffered=False)
+    assert second.status_code == 200
+    second.close()
+    assert os.listdir(state_dir) == []
+
+
+def test_nothing_is_written_into_the_log_directory(client, log_dir):
+    before = sorted(p.relative_to(log_dir) for p in log_dir.rglob("*"))
+    first_chunks(client.get(f"{PREFIX}/stream/main.log", buffered=False), 2)
+    client.get(f"{PREFIX}/")
+    assert sorted(p.relative_to(log_dir) for p in log_dir.rglob("*")) == before
+
+
+def test_two_blueprints_are_independent(log_dir, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "other.log").write_text("other\n")
+    app = Flask(__name__)
+    app.register_blueprint(log_viewer_blueprint(log_dir), url_prefix="/a")
+    app.register_blueprint(log_viewer_blueprint(other, name="other_viewer"), url_prefix="/b")
+    client = app.test_client()
+    assert client.get("/a/stream/main.log").status_code == 200
+    assert client.get("/a/stream/other.log").status_code == 404
+    assert client.get("/b/stream/other.log").status_code == 200
+    assert client.get("/b/stream/main.log").status_code == 404
+    assert len(app.extensions["log_viewer"]) == 2
+
+
+def test_unknown_blueprint_option_is_refused(log_dir):
+    with pytest.raises(TypeError):
+        log_viewer_blueprint(log_dir, colour="blue")
+
+
+def log_viewer_app(directory, **options) -> Flask:
+    app = Flask(__name__)
+    app.register_blueprint(log_viewer_blueprint(directory, **options), url_prefix="/logs")
+    return app

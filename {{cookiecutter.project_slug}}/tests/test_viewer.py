@@ -73,7 +73,8 @@ def test_stream_resumes_from_last_event_id(client, log_dir):
     cursor = next(line[4:] for line in text.splitlines() if line.startswith("id: "))
     with open(log_dir / "main.log", "a") as fh:
         fh.write("third\n")
-    resumed = first_chunks(client.get(f"{PREFIX}/stream/main.log", headers={"Last-Event-ID": cursor}, buffered=False), 2)
+    response = client.get(f"{PREFIX}/stream/main.log", headers={"Last-Event-ID": cursor}, buffered=False)
+    resumed = first_chunks(response, 2)
     assert 'data: <div class="l">third</div>' in resumed and "second" not in resumed
 
 

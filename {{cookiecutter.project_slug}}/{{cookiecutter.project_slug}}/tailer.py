@@ -76,7 +76,11 @@ class _Pygtail(Pygtail):
         if not self.fh or self.fh.closed:
             self._counter += 1
             filename = self.rotated_logfile or self.filename
-            self.fh = gzip.open(filename, "rb") if filename.endswith(".gz") else open(filename, "rb", buffering=0)
+            # Held open across reads, as pygtail does; closed by Tailer.close().
+            if filename.endswith(".gz"):
+                self.fh = gzip.open(filename, "rb")  # noqa: SIM115
+            else:
+                self.fh = open(filename, "rb", buffering=0)  # noqa: SIM115
             self.fh.seek(self.offset)
         return self.fh
 
@@ -100,9 +104,8 @@ class _Pygtail(Pygtail):
         try:
             with os.scandir(directory) as entries:
                 for entry in entries:
-                    if entry.path != self.filename and entry.is_file(follow_symlinks=False):
-                        if entry.inode() == inode:
-                            return entry.path
+                    if entry.inode() == inode and entry.path != self.filename and entry.is_file(follow_symlinks=False):
+                        return entry.path
         except OSError:
             pass
         return None

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_file
@@ -100,7 +100,7 @@ def log_viewer_blueprint(
             {
                 "name": log_file.name,
                 "size": info.st_size,
-                "modified": datetime.fromtimestamp(info.st_mtime, timezone.utc),
+                "modified": datetime.fromtimestamp(info.st_mtime, UTC),
             }
             for log_file, info in paths.listing()
         ]

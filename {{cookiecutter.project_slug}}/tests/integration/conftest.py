@@ -68,7 +68,8 @@ class Server:
 
     def ready_workers(self) -> int:
         """Workers past post_worker_init (a SIGTERM during boot would wait out graceful_timeout)."""
-        return len(set(self.worker_pids()) & {int(pid) for pid in re.findall(rb"Worker (\d+) ready", self.output.read_bytes())})
+        ready = {int(pid) for pid in re.findall(rb"Worker (\d+) ready", self.output.read_bytes())}
+        return len(set(self.worker_pids()) & ready)
 
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")

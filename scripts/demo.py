@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Bake the template with its defaults into demo/ and run it with the demo logger.
+
+Creates .venv on first use. Prints the URL and the credentials, then serves
+until Ctrl-C (or for --seconds). The demo logger writes demo/log_viewer/logs/
+app.log and worker/jobs.log; the worker subdirectory is allowed for the demo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from _venv import ROOT, venv_python
+
+DEMO = ROOT / "demo"
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit("the service exited; see its output above")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"the service did not answer {url} within {timeout:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--port", type=int, default=3001, help="port to serve on (default 3001)")
+    parser.add_argument("--seconds", type=float, default=0, help="stop after this long (default: until Ctrl-C)")
+    args = parser.parse_args()
+    python = venv_python()
+    bin_dir = python.parent
+    shutil.rmtree(DEMO, ignore_errors=True)
+    subprocess.run([bin_dir / "cookiecutter", "--no-input", "--output-dir", DEMO, ROOT], check=True)
+    project = DEMO / "log_viewer"
+    password = secrets.token_urlsafe(12)
+    env = os.environ | {
+        "LOG_VIEWER_PASSWORD": password,
+        "LOG_VIEWER_ALLOWED_SUBDIRECTORIES": "worker",
+        "LOG_VIEWER_BIND": f"127.0.0.1:{args.port}",
+        "PYTHONPATH": str(project),
+    }
+    logger = subprocess.Popen([python, "-m", "log_viewer.demo_logger", "--rate", "4"], cwd=project, env=env)
+    service = subprocess.Popen([bin_dir / "gunicorn", "-c", "gunicorn.conf.py"], cwd=project, env=env)
+    try:
+        wait_for(f"http://127.0.0.1:{args.port}/healthz", service)
+        print(
+            f"\n  Log viewer: http://127.0.0.1:{args.port}/logs/"
+            f"\n  Username:   admin\n  Password:   {password}\n  (Ctrl-C to stop)\n",
+            flush=True,
+        )
+        if args.seconds:
+            time.sleep(args.seconds)
+        else:
+            service.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in (service, logger):
+            process.send_signal(signal.SIGTERM)
+        for process in (service, logger):
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+if __name__ == "__main__":
+    main()

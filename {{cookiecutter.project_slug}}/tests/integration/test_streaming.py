@@ -12,9 +12,8 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import pytest
-
-from .conftest import AUTH, PREFIX, Server
-from .eventsource import EventSource
+from eventsource import EventSource
+from servers import AUTH, PREFIX, Server
 
 pytestmark = pytest.mark.integration
 

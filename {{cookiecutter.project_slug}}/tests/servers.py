@@ -1,0 +1,101 @@
+"""Real gunicorn with gevent workers, started from the project's own gunicorn.conf.py."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from {{ cookiecutter.project_slug }}.config import BAKED
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+AUTH = ("admin", "integration-secret")
+PREFIX = BAKED["url_prefix"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """A gunicorn master and its workers on a free loopback port."""
+
+    def __init__(self, log_dir: Path, state_dir: Path, workers: int = 4, port: int | None = None, **env: str) -> None:
+        self.port = port or free_port()
+        self.address = ("127.0.0.1", self.port)
+        self.log_dir = log_dir
+        self.env = os.environ | {
+            "LOG_VIEWER_BIND": f"127.0.0.1:{self.port}",
+            "LOG_VIEWER_WORKERS": str(workers),
+            "LOG_VIEWER_LOG_DIRECTORY": str(log_dir),
+            "LOG_VIEWER_STATE_DIRECTORY": str(state_dir),
+            "LOG_VIEWER_USERNAME": AUTH[0],
+            "LOG_VIEWER_PASSWORD": AUTH[1],
+            "LOG_VIEWER_LOG_LEVEL": "info",
+        } | env
+        self.output = state_dir.parent / f"gunicorn-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30.0) -> Server:
+        with open(self.output, "ab") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+                cwd=PROJECT_ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {self.output.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as answer:
+                    if answer.status == 200 and self.ready_workers() == int(self.env["LOG_VIEWER_WORKERS"]):
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not answer in {timeout} s: {self.output.read_text()[-2000:]}")
+
+    def ready_workers(self) -> int:
+        """Workers past post_worker_init (a SIGTERM during boot would wait out graceful_timeout)."""
+        ready = {int(pid) for pid in re.findall(rb"Worker (\d+) ready", self.output.read_bytes())}
+        return len(set(self.worker_pids()) & ready)
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def pids_holding(self, path: Path) -> list[int]:
+        """Workers that have ``path`` open (the ones serving its streams)."""
+        holders = []
+        for pid in self.worker_pids():
+            try:
+                targets = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+            except FileNotFoundError:
+                continue
+            if str(path) in targets:
+                holders.append(pid)
+        return holders
+
+    def open_fds(self) -> int:
+        return sum(len(list(Path(f"/proc/{pid}/fd").iterdir())) for pid in self.worker_pids())
+
+    def stop(self, timeout: float = 15.0) -> float:
+        """SIGTERM the master; the seconds it took to exit."""
+        if self.process is None or self.process.poll() is not None:
+            return 0.0
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        return time.monotonic() - started

@@ -105,6 +105,20 @@ def test_cursor_resumes_exactly(log, state):
     assert read_all(resumed)[0] == [f"line {i}" for i in range(10, 20)]
 
 
+def test_cursor_after_short_reads_resumes_exactly(log, state):
+    """The fingerprint covers the last 64 bytes read, however small the reads were."""
+    append(log, numbered(0, 20))
+    tailer = Tailer(log, state, None)
+    read_all(tailer)
+    for i in range(20, 25):
+        append(log, f"line {i}\n")
+        assert read_all(tailer)[0] == [f"line {i}"]
+    cursor = tailer.cursor()
+    tailer.close()
+    append(log, numbered(25, 27))
+    assert read_all(Tailer(log, state, cursor))[0] == ["line 25", "line 26"]
+
+
 def test_offset_files_live_in_the_state_directory_and_go_away(log, state):
     append(log, numbered(0, 3))
     before = set(os.listdir(log.parent))

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from pygtail import Pygtail
 
-from .cursor import Cursor, fingerprint, fingerprint_at
+from .cursor import FINGERPRINT_BYTES, Cursor, fingerprint, fingerprint_at
 
 BLOCK_SIZE = 256 * 1024
 BACKLOG_MAX_BYTES = 8 * 1024 * 1024
@@ -177,8 +177,14 @@ class Tailer:
         with open(self.offset_file, "w") as fh:
             fh.write(f"{cursor.inode}\n{cursor.offset}\n")
         self._tail = _Pygtail(str(self.path), self.offset_file, cursor.fingerprint)
-        # pygtail restarts at 0 when it cannot find where the cursor points.
-        self._fingerprint = cursor.fingerprint if self._tail.offset == cursor.offset else 0
+        # The bytes before where pygtail starts (0 when it could not find the cursor's place).
+        fh, offset = self._tail._filehandle(), self._tail.offset
+        start = max(0, offset - FINGERPRINT_BYTES)
+        self._recent = b"" if isinstance(fh, gzip.GzipFile) else os.pread(fh.fileno(), offset - start, start)
+
+    def _consume(self, data: bytes) -> None:
+        """Remember the last bytes read: the cursor's fingerprint is theirs."""
+        self._recent = (self._recent + data[-FINGERPRINT_BYTES:])[-FINGERPRINT_BYTES:]
 
     def close(self) -> None:
         if self._tail.fh and not self._tail.fh.closed:
@@ -187,7 +193,7 @@ class Tailer:
 
     def cursor(self) -> Cursor:
         fh = self._tail._filehandle()
-        return Cursor(os.fstat(fh.fileno()).st_ino, fh.tell(), self._fingerprint)
+        return Cursor(os.fstat(fh.fileno()).st_ino, fh.tell(), fingerprint(self._recent))
 
     def read(self, limit: int = 4 * 1024 * 1024) -> Batch:
         """Complete lines from the cursor on, up to about ``limit`` bytes.
@@ -207,17 +213,19 @@ class Tailer:
                 if newline >= 0:
                     self._skipping = False
                     fh.seek(start + newline + 1)
-                    self._fingerprint = fingerprint(block[: newline + 1])
+                    block = block[: newline + 1]
+                self._consume(block)
                 if block:
                     continue
             end = block.rfind(b"\n")
             if end >= 0 and not self._skipping:
                 fh.seek(start + end + 1)
-                self._fingerprint = fingerprint(block[: end + 1])
+                self._consume(block[: end + 1])
                 batch.lines.extend(self._decode(block[:end]))
                 continue
             if len(block) > self.max_line_length:
                 batch.lines.append(self._cut(block.decode("utf-8", "replace")))
+                self._consume(block)
                 self._skipping = True
                 continue
             fh.seek(start)
@@ -230,7 +238,7 @@ class Tailer:
         """At the end of the data: move on through rotation or truncation if one happened."""
         if self._tail.rotated_logfile is None and os.fstat(fh.fileno()).st_size < offset:
             batch.notices.append("truncated")
-            self._reopen(Cursor(os.fstat(fh.fileno()).st_ino, offset, self._fingerprint))
+            self._reopen(Cursor(os.fstat(fh.fileno()).st_ino, offset, fingerprint(self._recent)))
             return True
         if self._tail._is_new_file():
             if not self.guard(self.path):
@@ -242,7 +250,7 @@ class Tailer:
             self._tail.rotated_logfile = None
             fh.close()
             self._tail.offset = 0
-            self._fingerprint = 0
+            self._recent = b""
             self._missing = False
             batch.notices.append("rotated")
             return True

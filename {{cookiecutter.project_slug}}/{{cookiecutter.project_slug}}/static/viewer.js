@@ -30,6 +30,12 @@
     status.textContent = text || state;
   }
 
+  // A stream that ends (a worker restarting, a network blip) is retried with
+  // backoff; htmx sends the last event id, so no line is lost or repeated.
+  log.addEventListener("htmx:sse:before:connection", (event) => {
+    const attempt = event.detail.connection && event.detail.connection.attempt;
+    if (attempt > 0 && status.dataset.state !== "missing") setStatus("reconnecting");
+  });
   log.addEventListener("htmx:sse:after:connection", () => setStatus("live"));
   log.addEventListener("htmx:sse:error", (event) => {
     const code = event.detail && event.detail.status;

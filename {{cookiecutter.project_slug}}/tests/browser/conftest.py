@@ -1,0 +1,63 @@
+"""Real headless Chromium (Debian's package) driven by Playwright, against real gunicorn."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import require_tool
+from servers import AUTH, Server
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    chromium = require_tool("chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("playwright is not installed; pip install -e '.[browser]'")
+        pytest.skip("playwright is not installed (pip install -e '.[browser]')")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def log_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "logs"
+    (directory / "app").mkdir(parents=True)
+    return directory
+
+
+@pytest.fixture
+def server(log_dir: Path, tmp_path: Path) -> Iterator[Server]:
+    running = Server(log_dir, tmp_path / "state", LOG_VIEWER_ALLOWED_SUBDIRECTORIES="app").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A page with the server's credentials; fails the test if anything went to another origin."""
+    origin = f"http://127.0.0.1:{server.port}"
+    context = browser.new_context(base_url=origin, http_credentials={"username": AUTH[0], "password": AUTH[1]})
+    requested: list[str] = []
+    context.on("request", lambda request: requested.append(request.url))
+    opened = context.new_page()
+    yield opened
+    context.close()
+    foreign = [url for url in requested if f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" != origin]
+    assert foreign == [], f"requests left the page's origin: {foreign}"

@@ -48,7 +48,7 @@ UNSUPPORTED = {
 
 # cookiecutter itself refuses a value outside a choice variable's list, before any hook.
 REFUSED_CHOICES = {
-    "auth-unknown": ({"auth": "oauth"}, "oauth provided for choice variable auth, but the choices are ['basic', 'none']"),
+    "auth-unknown": ({"auth": "oauth"}, "oauth provided for choice variable auth, but the choices are"),
     "deployment-unknown": ({"deployment": "swarm"}, "swarm provided for choice variable deployment"),
 }
 

@@ -46,6 +46,7 @@ def app(log_dir: Path, state_dir: Path):
         {
             "log_directory": log_dir,
             "allowed_subdirectories": ("app",),
+            "any_subdirectory": False,
             "auth": "none",
             "state_directory": state_dir,
         }

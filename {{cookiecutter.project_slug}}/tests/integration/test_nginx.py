@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import statistics
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import require_tool
 from eventsource import EventSource
 from servers import AUTH, PREFIX, PROJECT_ROOT, free_port
+
+from {{ cookiecutter.project_slug }}.config import BAKED
 
 pytestmark = pytest.mark.integration
 
@@ -87,11 +92,15 @@ def test_reconnect_through_nginx_resumes(server, nginx):
 
 
 def test_the_index_and_auth_pass_through_nginx(server, nginx):
-    import urllib.error
-    import urllib.request
-
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(f"http://{nginx[0]}:{nginx[1]}{PREFIX}/", timeout=5)
-    assert refused.value.code == 401
-    with urllib.request.urlopen(f"http://{nginx[0]}:{nginx[1]}/healthz", timeout=5) as health:
+    base = f"http://{nginx[0]}:{nginx[1]}"
+    if BAKED["auth"] == "basic":
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{base}{PREFIX}/", timeout=5)
+        assert refused.value.code == 401
+        assert refused.value.headers["WWW-Authenticate"].startswith("Basic ")
+    request = urllib.request.Request(f"{base}{PREFIX}/")
+    request.add_header("Authorization", "Basic " + base64.b64encode(":".join(AUTH).encode()).decode())
+    with urllib.request.urlopen(request, timeout=5) as index:
+        assert index.status == 200
+    with urllib.request.urlopen(f"{base}/healthz", timeout=5) as health:
         assert health.status == 200

@@ -1,0 +1,420 @@
+#!/usr/bin/env python3
+"""Benchmark the generated service against the original flask-log-viewer 0.2.2, in one run.
+
+    python3 bench/run.py            # the full run (a few minutes), table + bench/results/latest.json
+    python3 bench/run.py --smoke    # tiny sizes, seconds: proves the benchmark still works
+
+Both services run under gunicorn with 4 gevent workers on loopback and are
+measured by the same browser-like client (bench/client.py). Figures are
+measured, never asserted; a missed target is marked in the table.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if not os.environ.get("BENCH_IN_VENV"):  # re-run inside the repository's virtualenv
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from _venv import venv_python
+
+    python = venv_python()
+    os.execve(python, [str(python), __file__, *sys.argv[1:]], os.environ | {"BENCH_IN_VENV": "1"})
+
+from gevent import monkey  # noqa: E402
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import base64  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import resource  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
+from collections import Counter  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+
+import gevent  # noqa: E402
+import gevent.event  # noqa: E402
+from client import Viewer  # noqa: E402
+
+WORK = ROOT / "bench" / "work"
+RESULTS = ROOT / "bench" / "results"
+PASSWORD = "bench-secret"
+ORIGINAL = "flask-log-viewer==0.2.2"
+GUNICORN = ["-k", "gevent", "-w", "4", "--worker-connections", "5000", "--timeout", "30", "--graceful-timeout", "5"]
+# Seconds to wait for stragglers: a browser's default retry is 3 s (shortened for --smoke).
+SETTLE = {"retry": 3.5, "idle": 3.0}
+TARGETS = {
+    "latency_1_p50_ms": 5, "latency_1_p99_ms": 25, "latency_100_p99_ms": 100,
+    "delivery_200_share": 1.0, "delivery_200_duplicates": 0, "burst_lines_per_s": 300_000,
+    "idle_10000_cpu_percent": 5, "idle_10000_kib_per_viewer": 32, "first_event_1gb_ms": 100,
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class System:
+    """One service under test: how to start it and how to address a log."""
+
+    name: str
+    log_dir: Path
+    command: list[str]
+    cwd: Path
+    env: dict[str, str]
+    stream_path: str
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        token = base64.b64encode(f"admin:{PASSWORD}".encode()).decode()
+        return {"Accept": "text/event-stream", "Authorization": f"Basic {token}"}
+
+    def start(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        output = open(WORK / f"{self.name}-gunicorn.log", "ab")  # noqa: SIM115 (kept for the process)
+        self.process = subprocess.Popen(
+            [*self.command, "--bind", f"127.0.0.1:{self.port}"], cwd=self.cwd, env=self.env,
+            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/logs/view/", timeout=1).close()
+                break
+            except urllib.error.HTTPError:
+                break  # it answers (401 for ours)
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise RuntimeError(f"{self.name} did not start; see {output.name}") from None
+                time.sleep(0.2)
+        time.sleep(1.0)  # let every worker finish booting
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return [self.process.pid, *map(int, children)]
+
+    def cpu_seconds(self) -> float:
+        total = 0
+        for pid in self.pids():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def rss_kib(self) -> int:
+        total = 0
+        for pid in self.pids():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        return total
+
+    def viewers(self, name: str, count: int, on_line, stagger: float = 0.0) -> list[Viewer]:
+        started = []
+        for i in range(count):
+            viewer = Viewer(("127.0.0.1", self.port), self.stream_path.format(name), self.headers, on_line)
+            started.append(viewer.start())
+            if stagger:
+                gevent.sleep(stagger / count)
+            elif i % 200 == 199:
+                gevent.sleep(0.05)  # stay under the listen backlog
+        return started
+
+
+def write_lines(path: Path, start: int, stop: int, rate: float, written: dict[int, float]) -> None:
+    """Append ``seq=N`` lines at ``rate`` per second, remembering when each was written."""
+    with open(path, "a", buffering=1) as fh:
+        began = time.perf_counter()
+        for seq in range(start, stop):
+            delay = began + (seq - start) / rate - time.perf_counter()
+            if delay > 0:
+                gevent.sleep(delay)
+            written[seq] = time.perf_counter()
+            fh.write(f"seq={seq} the quick brown fox jumps over the lazy dog\n")
+
+
+def seq_of(text: str) -> int | None:
+    return int(text[4:].split(" ", 1)[0]) if text.startswith("seq=") else None
+
+
+def stop_all(viewers: list[Viewer]) -> None:
+    for viewer in viewers:
+        viewer.stop()
+    gevent.sleep(0.5)
+
+
+def latency(system: System, viewers: int, seconds: float) -> dict:
+    name = f"latency-{viewers}.log"
+    (system.log_dir / name).touch()
+    written: dict[int, float] = {}
+    samples: list[float] = []
+    got: Counter = Counter()
+
+    def on_line(viewer, text, now):
+        seq = seq_of(text)
+        if seq is not None and seq in written:
+            samples.append(now - written[seq])
+            got[seq] += 1
+
+    group = system.viewers(name, viewers, on_line)
+    gevent.sleep(1.0)
+    count = int(20 * seconds)
+    write_lines(system.log_dir / name, 0, count, 20, written)
+    gevent.sleep(SETTLE["retry"])  # one browser retry period for systems that end their streams
+    stop_all(group)
+    samples.sort()
+
+    def pct(p: float) -> float | None:
+        return round(samples[min(len(samples) - 1, int(p * len(samples)))] * 1000, 2) if samples else None
+
+    return {"p50_ms": pct(0.50), "p99_ms": pct(0.99), "received_share": round(len(samples) / (count * viewers), 4)}
+
+
+def delivery(system: System, viewers: int, lines: int) -> dict:
+    name = f"delivery-{viewers}.log"
+    (system.log_dir / name).touch()
+    received: dict[int, list[int]] = {}
+
+    def on_line(viewer, text, now):
+        seq = seq_of(text)
+        if seq is not None:
+            received.setdefault(id(viewer), []).append(seq)
+
+    group = system.viewers(name, viewers, on_line, stagger=1.0)
+    gevent.sleep(1.0)
+    write_lines(system.log_dir / name, 0, lines, 400, {})
+    gevent.sleep(SETTLE["retry"] + 0.5)
+    stop_all(group)
+    shares = [len(set(received.get(id(v), []))) / lines for v in group]
+    duplicates = sum(len(seqs) - len(set(seqs)) for seqs in received.values())
+    in_order = sum(seqs == sorted(set(seqs)) for seqs in received.values())
+    return {"mean_share": round(statistics.mean(shares), 4), "min_share": round(min(shares), 4),
+            "duplicates": duplicates, "viewers_in_order": in_order}
+
+
+def burst(system: System, lines: int, timeout: float) -> dict:
+    name = "burst.log"
+    (system.log_dir / name).touch()
+    seen = set()
+    done = gevent.event.Event()
+
+    def on_line(viewer, text, now):
+        seq = seq_of(text)
+        if seq is not None:
+            seen.add(seq)
+            if len(seen) == lines:
+                done.set()
+
+    group = system.viewers(name, 1, on_line)
+    group[0].connected.wait(10)
+    gevent.sleep(0.5)
+    payload = "".join(f"seq={i} the quick brown fox jumps over the lazy dog\n" for i in range(lines))
+    started = time.perf_counter()
+    with open(system.log_dir / name, "a") as fh:
+        fh.write(payload)
+    done.wait(timeout)
+    took = time.perf_counter() - started
+    stop_all(group)
+    return {"lines": lines, "received": len(seen), "seconds": round(took, 3),
+            "lines_per_s": round(len(seen) / took) if seen else 0, "complete": len(seen) == lines}
+
+
+def idle(system: System, viewers: int, window: float) -> dict:
+    name = "idle.log"
+    with open(system.log_dir / name, "w") as fh:
+        fh.write("".join(f"seq={i} idle line\n" for i in range(100)))
+    baseline_rss = system.rss_kib()
+    group = system.viewers(name, viewers, lambda viewer, text, now: None)
+    deadline = time.monotonic() + 60
+    while sum(v.connected.is_set() for v in group) < viewers and time.monotonic() < deadline:
+        gevent.sleep(0.5)
+    gevent.sleep(SETTLE["idle"])
+    cpu_before, wall_before = system.cpu_seconds(), time.perf_counter()
+    gevent.sleep(window)
+    cpu = (system.cpu_seconds() - cpu_before) / (time.perf_counter() - wall_before)
+    rss = system.rss_kib()
+    held = sum(v.connected.is_set() for v in group)
+    refused = sum(v.refusals for v in group)
+    stop_all(group)
+    gevent.sleep(2.0)
+    return {"viewers": viewers, "connected": held, "refusals": refused, "cpu_percent_of_one_core": round(cpu * 100, 2),
+            "rss_kib": rss, "kib_per_viewer": round((rss - baseline_rss) / max(held, 1), 1)}
+
+
+def first_event(system: System, size: int) -> dict:
+    name = "big.log"
+    path = system.log_dir / name
+    line = "seq={} a line of a big log file, padded to look like a real one ........\n"
+    block = "".join(line.format(i) for i in range(10000))
+    block_bytes = block.encode()
+    with open(path, "wb") as fh:
+        for _ in range(max(1, size // len(block_bytes))):
+            fh.write(block_bytes)
+    written = path.stat().st_size
+    arrived = gevent.event.Event()
+    started = time.perf_counter()
+    group = system.viewers(name, 1, lambda viewer, text, now: arrived.set())
+    arrived.wait(30)
+    took = time.perf_counter() - started if arrived.is_set() else None
+    stop_all(group)
+    path.unlink()
+    return {"bytes": written, "ms": round(took * 1000, 1) if took else None}
+
+
+def prepare(smoke: bool) -> tuple[System, System]:
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    bin_dir = Path(sys.executable).parent
+    subprocess.run([bin_dir / "cookiecutter", "--no-input", "-o", WORK, ROOT], check=True)
+    ours = System(
+        "ours", WORK / "logs-ours", [str(bin_dir / "gunicorn"), "-c", "gunicorn.conf.py", *GUNICORN],
+        WORK / "log_viewer",
+        os.environ | {"LOG_VIEWER_LOG_DIRECTORY": str(WORK / "logs-ours"), "LOG_VIEWER_PASSWORD": PASSWORD,
+                      "LOG_VIEWER_LOG_LEVEL": "warning", "PYTHONPATH": str(WORK / "log_viewer")},
+        "/logs/stream/{}",
+    )
+    original_venv = WORK / "original-venv"
+    subprocess.run([sys.executable, "-m", "venv", original_venv], check=True)
+    subprocess.run([original_venv / "bin" / "pip", "install", "-q", "--disable-pip-version-check", ORIGINAL],
+                   check=True)
+    (WORK / "original_app.py").write_text(
+        "import os\nfrom flask import Flask\nfrom flask_log_viewer.viewer import log_viewer_blueprint\n"
+        "directory = os.environ['BENCH_LOG_DIR']\napp = Flask(__name__)\n"
+        "app.register_blueprint(log_viewer_blueprint(base_path=directory, allowed_directories=[directory]),"
+        " url_prefix='/logs')\n"
+    )
+    original = System(
+        "original", WORK / "logs-original",
+        [str(original_venv / "bin" / "gunicorn"), *GUNICORN, "--log-level", "warning", "original_app:app"], WORK,
+        os.environ | {"BENCH_LOG_DIR": str(WORK / "logs-original")}, "/logs/stream_log/{}",
+    )
+    return ours, original
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(memory) / 1024 / 1024, 1),
+            "kernel": platform.release(), "python": platform.python_version()}
+
+
+def run(smoke: bool) -> dict:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    sizes = {
+        "latency_seconds": 1 if smoke else 10, "latency_viewers": (1, 5) if smoke else (1, 100),
+        "delivery": (3, 10) if smoke else (3, 200), "delivery_lines": 100 if smoke else 2000,
+        "burst": 2000 if smoke else 200_000, "idle": (10, 50) if smoke else (1000, 10_000),
+        "idle_window": 1 if smoke else 10, "big": 10_000_000 if smoke else 1_000_000_000,
+    }
+    results: dict = {"machine": machine(), "smoke": smoke, "sizes": sizes, "systems": {}}
+    for system in prepare(smoke):
+        system.start()
+        try:
+            figures = results["systems"][system.name] = {}
+            for viewers in sizes["latency_viewers"]:
+                figures[f"latency_{viewers}"] = latency(system, viewers, sizes["latency_seconds"])
+                print(system.name, f"latency_{viewers}", figures[f"latency_{viewers}"], flush=True)
+            for viewers in sizes["delivery"]:
+                figures[f"delivery_{viewers}"] = delivery(system, viewers, sizes["delivery_lines"])
+                print(system.name, f"delivery_{viewers}", figures[f"delivery_{viewers}"], flush=True)
+            figures["burst"] = burst(system, sizes["burst"], timeout=10 if smoke else 60)
+            print(system.name, "burst", figures["burst"], flush=True)
+            for viewers in sizes["idle"]:
+                figures[f"idle_{viewers}"] = idle(system, viewers, sizes["idle_window"])
+                print(system.name, f"idle_{viewers}", figures[f"idle_{viewers}"], flush=True)
+            figures["first_event"] = first_event(system, sizes["big"])
+            print(system.name, "first_event", figures["first_event"], flush=True)
+        finally:
+            system.stop()
+    return results
+
+
+def table(results: dict) -> str:
+    ours, original = results["systems"]["ours"], results["systems"]["original"]
+    sizes = results["sizes"]
+    lat = sizes["latency_viewers"]
+    dlv = sizes["delivery"]
+    idl = sizes["idle"]
+    rows = [
+        (f"latency p50, {lat[0]} viewer (ms)", "latency_1_p50_ms", lambda f: f[f"latency_{lat[0]}"]["p50_ms"]),
+        (f"latency p99, {lat[0]} viewer (ms)", "latency_1_p99_ms", lambda f: f[f"latency_{lat[0]}"]["p99_ms"]),
+        (f"latency p50, {lat[1]} viewers (ms)", None, lambda f: f[f"latency_{lat[1]}"]["p50_ms"]),
+        (f"latency p99, {lat[1]} viewers (ms)", "latency_100_p99_ms", lambda f: f[f"latency_{lat[1]}"]["p99_ms"]),
+        (f"lines received, {lat[1]} viewers (share)", None, lambda f: f[f"latency_{lat[1]}"]["received_share"]),
+        (f"delivery, {dlv[0]} viewers (mean share)", None, lambda f: f[f"delivery_{dlv[0]}"]["mean_share"]),
+        (f"delivery, {dlv[1]} viewers (mean share)", "delivery_200_share",
+         lambda f: f[f"delivery_{dlv[1]}"]["mean_share"]),
+        (f"duplicates, {dlv[1]} viewers", "delivery_200_duplicates", lambda f: f[f"delivery_{dlv[1]}"]["duplicates"]),
+        (f"burst of {sizes['burst']:,} lines (lines/s)", "burst_lines_per_s", lambda f: f["burst"]["lines_per_s"]),
+        ("burst complete", None, lambda f: f["burst"]["complete"]),
+        (f"idle {idl[0]:,} viewers: CPU (% of a core)", None, lambda f: f[f"idle_{idl[0]}"]["cpu_percent_of_one_core"]),
+        (f"idle {idl[1]:,} viewers: CPU (% of a core)", "idle_10000_cpu_percent",
+         lambda f: f[f"idle_{idl[1]}"]["cpu_percent_of_one_core"]),
+        (f"idle {idl[1]:,} viewers: KiB per viewer", "idle_10000_kib_per_viewer",
+         lambda f: f[f"idle_{idl[1]}"]["kib_per_viewer"]),
+        (f"idle {idl[1]:,} viewers: streams held", None, lambda f: f[f"idle_{idl[1]}"]["connected"]),
+        (f"first event, {sizes['big'] / 1e9:g} GB log (ms)", "first_event_1gb_ms", lambda f: f["first_event"]["ms"]),
+    ]
+    lower_is_better = {"latency_1_p50_ms", "latency_1_p99_ms", "latency_100_p99_ms", "delivery_200_duplicates",
+                       "idle_10000_cpu_percent", "idle_10000_kib_per_viewer", "first_event_1gb_ms"}
+    lines = ["| measure | ours | original | ratio | target |", "|---|---|---|---|---|"]
+    for label, target_key, get in rows:
+        a, b = get(ours), get(original)
+        ratio = f"{b / a:.3g}x" if isinstance(a, int | float) and isinstance(b, int | float) and a and b else "-"
+        target = ""
+        if target_key and not results["smoke"]:
+            goal = TARGETS[target_key]
+            met = a is not None and (a <= goal if target_key in lower_is_better else a >= goal)
+            target = f"{'≤' if target_key in lower_is_better else '≥'} {goal:,}: {'met' if met else 'MISSED'}"
+        lines.append(f"| {label} | {a} | {b} | {ratio} | {target} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds per system")
+    args = parser.parse_args()
+    if args.smoke:
+        SETTLE.update(retry=0.5, idle=0.5)
+    started = time.monotonic()
+    results = run(args.smoke)
+    results["seconds"] = round(time.monotonic() - started, 1)
+    RESULTS.mkdir(exist_ok=True)
+    target = RESULTS / ("smoke.json" if args.smoke else "latest.json")
+    target.write_text(json.dumps(results, indent=2) + "\n")
+    m = results["machine"]
+    print(f"\nMachine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Linux {m['kernel']}, "
+          f"Python {m['python']}; run took {results['seconds']} s")
+    print("ratio = original / ours\n")
+    print(table(results))
+    print(f"\nfigures: {target}")
+
+
+if __name__ == "__main__":
+    main()

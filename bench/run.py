@@ -39,7 +39,6 @@ import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 import urllib.request  # noqa: E402
-from collections import Counter  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 
 import gevent  # noqa: E402
@@ -132,10 +131,10 @@ class System:
                     total += int(line.split()[1])
         return total
 
-    def viewers(self, name: str, count: int, on_line, stagger: float = 0.0) -> list[Viewer]:
+    def viewers(self, name: str, count: int, on_lines, stagger: float = 0.0) -> list[Viewer]:
         started = []
         for i in range(count):
-            viewer = Viewer(("127.0.0.1", self.port), self.stream_path.format(name), self.headers, on_line)
+            viewer = Viewer(("127.0.0.1", self.port), self.stream_path.format(name), self.headers, on_lines)
             started.append(viewer.start())
             if stagger:
                 gevent.sleep(stagger / count)
@@ -171,15 +170,14 @@ def latency(system: System, viewers: int, seconds: float) -> dict:
     (system.log_dir / name).touch()
     written: dict[int, float] = {}
     samples: list[float] = []
-    got: Counter = Counter()
 
-    def on_line(viewer, text, now):
-        seq = seq_of(text)
-        if seq is not None and seq in written:
-            samples.append(now - written[seq])
-            got[seq] += 1
+    def on_lines(viewer, texts, now):
+        for text in texts:
+            seq = seq_of(text)
+            if seq is not None and seq in written:
+                samples.append(now - written[seq])
 
-    group = system.viewers(name, viewers, on_line)
+    group = system.viewers(name, viewers, on_lines)
     gevent.sleep(1.0)
     count = int(20 * seconds)
     write_lines(system.log_dir / name, 0, count, 20, written)
@@ -198,12 +196,11 @@ def delivery(system: System, viewers: int, lines: int) -> dict:
     (system.log_dir / name).touch()
     received: dict[int, list[int]] = {}
 
-    def on_line(viewer, text, now):
-        seq = seq_of(text)
-        if seq is not None:
-            received.setdefault(id(viewer), []).append(seq)
+    def on_lines(viewer, texts, now):
+        seqs = received.setdefault(id(viewer), [])
+        seqs.extend(seq for seq in map(seq_of, texts) if seq is not None)
 
-    group = system.viewers(name, viewers, on_line, stagger=1.0)
+    group = system.viewers(name, viewers, on_lines, stagger=1.0)
     gevent.sleep(1.0)
     write_lines(system.log_dir / name, 0, lines, 400, {})
     gevent.sleep(SETTLE["retry"] + 0.5)
@@ -221,14 +218,12 @@ def burst(system: System, lines: int, timeout: float) -> dict:
     seen = set()
     done = gevent.event.Event()
 
-    def on_line(viewer, text, now):
-        seq = seq_of(text)
-        if seq is not None:
-            seen.add(seq)
-            if len(seen) == lines:
-                done.set()
+    def on_lines(viewer, texts, now):
+        seen.update(seq for seq in map(seq_of, texts) if seq is not None)
+        if len(seen) == lines:
+            done.set()
 
-    group = system.viewers(name, 1, on_line)
+    group = system.viewers(name, 1, on_lines)
     group[0].connected.wait(10)
     gevent.sleep(0.5)
     payload = "".join(f"seq={i} the quick brown fox jumps over the lazy dog\n" for i in range(lines))
@@ -247,7 +242,7 @@ def idle(system: System, viewers: int, window: float) -> dict:
     with open(system.log_dir / name, "w") as fh:
         fh.write("".join(f"seq={i} idle line\n" for i in range(100)))
     baseline_rss = system.rss_kib()
-    group = system.viewers(name, viewers, lambda viewer, text, now: None)
+    group = system.viewers(name, viewers, lambda viewer, texts, now: None)
     deadline = time.monotonic() + 60
     while sum(v.connected.is_set() for v in group) < viewers and time.monotonic() < deadline:
         gevent.sleep(0.5)
@@ -276,7 +271,7 @@ def first_event(system: System, size: int) -> dict:
     written = path.stat().st_size
     arrived = gevent.event.Event()
     started = time.perf_counter()
-    group = system.viewers(name, 1, lambda viewer, text, now: arrived.set())
+    group = system.viewers(name, 1, lambda viewer, texts, now: arrived.set())
     arrived.wait(30)
     took = time.perf_counter() - started if arrived.is_set() else None
     stop_all(group)

@@ -2,6 +2,8 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from {{ cookiecutter.project_slug }} import sse
 
@@ -92,3 +94,25 @@ def test_event_and_comment():
     assert sse.event("a\nb", "7", name="rotated") == "event: rotated\nid: 7\ndata: a\ndata: b\n\n"
     assert sse.comment() == ": keepalive\n\n"
     assert sse.retry(1500) == "retry: 1500\n\n"
+
+
+ansi = st.sampled_from(["\x1b[0m", "\x1b[31m", "\x1b[1;4;92m", "\x1b[38;5;200m", "\x1b[48;2;1;2;3m", "\x1b[2K", "\x1b"])
+hostile_text = st.lists(st.one_of(st.text(), ansi, st.sampled_from(["<", ">", "&", '"', "'", "</div>", "\r", "\n"])))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(hostile_text.map("".join), min_size=1, max_size=8))
+def test_property_any_text_becomes_fixed_elements_and_the_same_text(lines):
+    event = sse.lines_event(lines, "1-2-3")
+    parser = Elements()
+    parser.feed(data_of(event))
+    for tag, attrs in parser.elements:
+        assert tag in ("div", "span")
+        for name, value in attrs:
+            assert name in ("class", "data-fg", "data-bg")
+            if name == "class":
+                assert all(ALLOWED_CLASSES.fullmatch(c) for c in value.split()), value
+            else:
+                assert re.fullmatch(r"#[0-9a-f]{6}", value), value
+    text = [sse._ESCAPE_SEQUENCE.sub("", piece) for line in lines for piece in line.split("\n")]
+    assert [line.replace("\0", "\ufffd") for line in parser.lines] == [t.replace("\0", "\ufffd") for t in text]

@@ -35,7 +35,11 @@ def render(batch: Batch) -> str:
 
 
 def follow(tailer: Tailer, watchers: WatcherPool, heartbeat: float, retry_ms: int) -> Iterator[str]:
-    """Events for every new line until the client leaves, the file is refused, or the worker stops."""
+    """Events for every new line until the client leaves, the file is refused, or the worker stops.
+
+    The file is read only after its watcher fired: an idle stream costs one
+    timer and, every ``heartbeat`` seconds of silence, one comment.
+    """
     yield sse.retry(retry_ms)
     with watchers.watch(str(tailer.path)) as watcher:
         last_sent = time.monotonic()
@@ -48,6 +52,8 @@ def follow(tailer: Tailer, watchers: WatcherPool, heartbeat: float, retry_ms: in
                 if "refused" in batch.notices:
                     return
                 continue
-            if not ticket.wait(max(0.0, heartbeat - (time.monotonic() - last_sent))):
+            while not ticket.wait(max(0.0, last_sent + heartbeat - time.monotonic())):
+                if watchers.closing.is_set():
+                    return
                 yield sse.comment()
                 last_sent = time.monotonic()

@@ -192,3 +192,21 @@ def test_sigterm_with_open_streams_exits_promptly_and_clients_resume(log_dir, tm
             source.close()
     finally:
         second.stop()
+
+
+def test_polling_fallback_follows_the_file(log_dir, tmp_path):
+    """gevent's libuv loop watches files by polling (uv_fs_poll), as where inotify does not reach."""
+    log = log_dir / "app.log"
+    write_lines(log, 0, 3)
+    polling = Server(log_dir, tmp_path / "state", workers=2, GEVENT_LOOP="libuv").start()
+    try:
+        source = EventSource(polling.address, f"{PREFIX}/stream/app.log", AUTH)
+        assert source.read_lines(3) == expected(0, 3)
+        write_lines(log, 3, 6)
+        assert source.read_lines(3) == expected(3, 6)
+        log.rename(log_dir / "app.log.1")
+        write_lines(log, 6, 8)
+        assert source.read_lines(2) == expected(6, 8)
+        source.close()
+    finally:
+        polling.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, unrendered
@@ -100,3 +101,14 @@ def test_post_generation_hook_is_idempotent(cookies):
     run_script_with_context(hook, str(project), {"cookiecutter": dict(result.context)})
     run_script_with_context(hook, str(project), {"cookiecutter": dict(result.context)})
     assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
+
+
+def test_recorded_answers_regenerate_the_same_project(cookies, tmp_path):
+    from cookiecutter.main import cookiecutter
+
+    answers = {"project_name": "Ops Logs", "url_prefix": "/ops", "allowed_subdirectories": "app", "auth": "none"}
+    project = cookies.bake(extra_context=answers).project_path
+    again = Path(cookiecutter(str(ROOT), replay=str(project / ".cookiecutter-replay.json"), output_dir=str(tmp_path)))
+    files = sorted(p.relative_to(project) for p in project.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    assert all((project / f).read_bytes() == (again / f).read_bytes() for f in files)

@@ -34,17 +34,18 @@ def render(batch: Batch) -> str:
     return out + "".join(sse.event(notice, event_id, name=notice) for notice in batch.notices)
 
 
-def follow(tailer: Tailer, watchers: WatcherPool, heartbeat: float, retry_ms: int) -> Iterator[str]:
+def follow(tailer: Tailer, watchers: WatcherPool, retry_ms: int) -> Iterator[str]:
     """Events for every new line until the client leaves, the file is refused, or the worker stops.
 
-    The file is read only after its watcher fired: an idle stream costs one
-    timer and, every ``heartbeat`` seconds of silence, one comment.
+    The file is read only after it changed. The watcher's ticks (every half
+    heartbeat) wake idle streams; one silent for a whole tick sends a comment,
+    so silence never reaches a heartbeat, and no stream holds a timer.
     """
     yield sse.retry(retry_ms)
     with watchers.watch(str(tailer.path)) as watcher:
         last_sent = time.monotonic()
         while not watchers.closing.is_set():
-            ticket = watcher.ticket()
+            ticket, seen = watcher.ticket(), watcher.changes
             batch = tailer.read()
             if batch.lines or batch.notices:
                 yield render(batch)
@@ -52,8 +53,9 @@ def follow(tailer: Tailer, watchers: WatcherPool, heartbeat: float, retry_ms: in
                 if "refused" in batch.notices:
                     return
                 continue
-            while not ticket.wait(max(0.0, last_sent + heartbeat - time.monotonic())):
-                if watchers.closing.is_set():
-                    return
-                yield sse.comment()
-                last_sent = time.monotonic()
+            while watcher.changes == seen and not watchers.closing.is_set():
+                ticket.wait()
+                ticket = watcher.ticket()
+                if watcher.changes == seen and time.monotonic() - last_sent >= watcher.tick:
+                    yield sse.comment()
+                    last_sent = time.monotonic()

@@ -65,7 +65,7 @@ def log_viewer_blueprint(
     """
     opts = ViewerOptions(**options)
     paths = AllowedPaths(base_path, list(allowed_directories or []), opts.any_subdirectory)
-    watchers = WatcherPool(opts.poll_interval)
+    watchers = WatcherPool(opts.poll_interval, opts.heartbeat_seconds)
     slots = StreamSlots(opts.max_streams)
     blueprint = Blueprint(opts.name, __name__, template_folder="templates", static_folder="static")
 
@@ -150,6 +150,6 @@ def log_viewer_blueprint(
             tailer.close()
             slots.release()
 
-        return _event_stream(follow(tailer, watchers, opts.heartbeat_seconds, opts.retry_ms), close)
+        return _event_stream(follow(tailer, watchers, opts.retry_ms), close)
 
     return blueprint

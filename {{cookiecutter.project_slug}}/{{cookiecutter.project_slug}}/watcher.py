@@ -1,9 +1,11 @@
 """One watcher per file per worker; streams wait on it.
 
 A libev stat watcher (inotify on Linux, polling every ``interval`` seconds
-where inotify does not reach) fires on append, rotation and truncation. Each
-change sets the current ``Event`` and installs a fresh one, so every stream
-waiting on that file wakes, once, and streams of other files sleep on.
+where inotify does not reach) fires on append, rotation and truncation; a
+timer ticks every half heartbeat. Either sets the current ``Event`` and
+installs a fresh one, so every stream of that file wakes once, and streams of
+other files sleep on. ``changes`` counts file changes, so a stream woken by a
+tick knows it need not read. Idle streams hold no timer of their own.
 """
 
 from __future__ import annotations
@@ -16,33 +18,44 @@ from gevent.event import Event
 
 
 class FileWatcher:
-    """The shared watcher of one path in this worker."""
+    """The shared watcher and heartbeat clock of one path in this worker."""
 
-    def __init__(self, path: str, interval: float) -> None:
+    def __init__(self, path: str, interval: float, heartbeat: float) -> None:
         self._changed = Event()
+        self.changes = 0
+        self.tick = heartbeat / 2
         self.users = 0
-        self._stat = gevent.get_hub().loop.stat(path, interval)
-        self._stat.start(self.wake)
+        loop = gevent.get_hub().loop
+        self._stat = loop.stat(path, interval)
+        self._stat.start(self._on_change)
+        self._timer = loop.timer(self.tick, self.tick)
+        self._timer.start(self.wake)
 
     def ticket(self) -> Event:
-        """Take this before reading: it is set by the next change after it."""
+        """Take this before reading: it is set by the next change or tick after it."""
         return self._changed
+
+    def _on_change(self) -> None:
+        self.changes += 1
+        self.wake()
 
     def wake(self) -> None:
         changed, self._changed = self._changed, Event()
         changed.set()
 
     def close(self) -> None:
-        self._stat.stop()
-        self._stat.close()
+        for watcher in (self._stat, self._timer):
+            watcher.stop()
+            watcher.close()
         self.wake()
 
 
 class WatcherPool:
     """The watchers of one blueprint in one worker, shared by path and counted."""
 
-    def __init__(self, interval: float = 0.5) -> None:
+    def __init__(self, interval: float = 0.5, heartbeat: float = 15.0) -> None:
         self.interval = interval
+        self.heartbeat = heartbeat
         self._watchers: dict[str, FileWatcher] = {}
         self.closing = Event()
 
@@ -50,7 +63,7 @@ class WatcherPool:
     def watch(self, path: str) -> Iterator[FileWatcher]:
         watcher = self._watchers.get(path)
         if watcher is None:
-            watcher = self._watchers[path] = FileWatcher(path, self.interval)
+            watcher = self._watchers[path] = FileWatcher(path, self.interval, self.heartbeat)
         watcher.users += 1
         try:
             yield watcher

@@ -15,7 +15,7 @@ def test_baked_defaults():
 def test_environment_overrides(tmp_path):
     settings = load_settings(
         {
-            "LOG_VIEWER_LOG_DIRECTORY": str(tmp_path),
+            "LOG_VIEWER_LOG_DIRECTORY": str(tmp_path / "logs"),
             "LOG_VIEWER_ALLOWED_SUBDIRECTORIES": "monday, app/worker/",
             "LOG_VIEWER_STATE_DIRECTORY": str(tmp_path / "state"),
             "LOG_VIEWER_USERNAME": "ops",
@@ -23,8 +23,9 @@ def test_environment_overrides(tmp_path):
             "LOG_VIEWER_BACKLOG_LINES": "5",
         }
     )
-    assert settings.log_directory == tmp_path
-    assert settings.allowed_directories == [tmp_path / "monday", tmp_path / "app" / "worker"]
+    logs = tmp_path / "logs"
+    assert settings.log_directory == logs
+    assert settings.allowed_directories == [logs / "monday", logs / "app" / "worker"]
     assert settings.state_directory == tmp_path / "state"
     assert (settings.username, settings.password, settings.backlog_lines) == ("ops", "secret", 5)
 
@@ -54,3 +55,10 @@ def test_basic_auth_without_a_password_refuses_to_start():
 def test_unknown_override_is_refused():
     with pytest.raises(ConfigError, match="unknown settings"):
         load_settings({}, {"auth": "none", "colour": "blue"})
+
+
+@pytest.mark.parametrize("inside", ["state", "."])
+def test_state_directory_inside_the_log_directory_is_refused(tmp_path, inside):
+    env = {"LOG_VIEWER_LOG_DIRECTORY": str(tmp_path), "LOG_VIEWER_STATE_DIRECTORY": str(tmp_path / inside)}
+    with pytest.raises(ConfigError, match=r"LOG_VIEWER_STATE_DIRECTORY .* outside the log directory"):
+        load_settings(env, NO_AUTH)

@@ -107,6 +107,12 @@ def load_settings(environ: Mapping[str, str] = os.environ, overrides: Mapping[st
         if unknown:
             raise ConfigError(f"unknown settings {sorted(unknown)}: expected some of {sorted(known)}.")
         settings = replace(settings, **overrides)
+    state, logs = settings.state_directory, settings.log_directory
+    if state and (state.resolve().is_relative_to(logs.resolve()) or logs.resolve().is_relative_to(state.resolve())):
+        raise ConfigError(
+            f"{PREFIX}STATE_DIRECTORY {str(state)!r} is not valid: expected a directory outside the log directory "
+            "(the viewer never writes where the logs are)."
+        )
     if settings.auth == "basic" and not (settings.password or settings.password_hash):
         raise ConfigError(
             f"auth is basic but neither {PREFIX}PASSWORD nor {PREFIX}PASSWORD_HASH is set: "

@@ -43,7 +43,8 @@ def test_heartbeat_after_silence_without_reading_the_file(tmp_path, monkeypatch)
         assert next(events) == ": keepalive\n\n"
         sent.append(time.monotonic())
     gaps = [later - earlier for earlier, later in pairwise(sent)]
-    assert all(0.05 <= gap <= 0.2 + 0.05 for gap in gaps), gaps  # never a whole heartbeat of silence
+    # Never a whole heartbeat (0.2 s) of silence, give or take scheduling on a busy machine.
+    assert all(0.05 <= gap <= 0.2 + 0.1 for gap in gaps), gaps
     assert len(reads) == 1  # read once before waiting; heartbeats do not touch the file
     events.close()
     tailer.close()

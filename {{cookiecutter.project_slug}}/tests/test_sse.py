@@ -84,6 +84,9 @@ def test_hostile_lines_become_text_inside_fixed_elements():
         ("\x1b[38;5;244mgrey", '<span data-fg="#808080">grey</span>'),
         ("\x1b[2K\x1b[1Gcleared", "cleared"),
         ("\x1b[999mnothing", "nothing"),
+        ("\x1b]0;title\x07shown", "shown"),
+        ("\x1b]0;no terminator, still shown [… line cut at 10 characters]",
+         "0;no terminator, still shown [… line cut at 10 characters]"),
     ],
 )
 def test_ansi_to_html(text, html):

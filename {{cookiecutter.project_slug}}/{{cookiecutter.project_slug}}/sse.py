@@ -17,7 +17,9 @@ from collections.abc import Iterable
 
 LINE_OPEN = '<div class="l">'
 LINE_CLOSE = "</div>"
-_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[([0-9;:?]*)([@-~])|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_]?)")
+# CSI (colours, cursor moves), OSC only with its terminator (an unterminated one
+# must not hide the rest of the line), or a lone two-byte escape.
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[([0-9;:?]*)([@-~])|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_]?)")
 _STYLE_CODES = {1: "a-b", 2: "a-d", 3: "a-i", 4: "a-u", 9: "a-s"}
 _STYLE_RESETS = {22: ("a-b", "a-d"), 23: ("a-i",), 24: ("a-u",), 29: ("a-s",)}
 _CUBE = (0, 95, 135, 175, 215, 255)

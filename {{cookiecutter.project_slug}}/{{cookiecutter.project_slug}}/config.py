@@ -15,8 +15,6 @@ BAKED = {
     "allowed_subdirectories": {{ cookiecutter.allowed_subdirectories | tojson }},
     "url_prefix": {{ cookiecutter.url_prefix | tojson }},
     "auth": {{ cookiecutter.auth | tojson }},
-    "port": {{ cookiecutter.port | int }},
-    "workers": {{ cookiecutter.workers | int }},
     "backlog_lines": {{ cookiecutter.backlog_lines | int }},
 }
 

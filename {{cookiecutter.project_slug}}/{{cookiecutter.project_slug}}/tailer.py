@@ -236,9 +236,10 @@ class Tailer:
 
     def _follow(self, fh, offset: int, partial: bytes, batch: Batch) -> bool:
         """At the end of the data: move on through rotation or truncation if one happened."""
-        if self._tail.rotated_logfile is None and os.fstat(fh.fileno()).st_size < offset:
+        info = os.fstat(fh.fileno())
+        if self._tail.rotated_logfile is None and info.st_size < offset:
             batch.notices.append("truncated")
-            self._reopen(Cursor(os.fstat(fh.fileno()).st_ino, offset, fingerprint(self._recent)))
+            self._reopen(Cursor(info.st_ino, offset, fingerprint(self._recent)))
             return True
         if self._tail._is_new_file():
             if not self.guard(self.path):

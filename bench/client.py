@@ -22,8 +22,13 @@ _TAG = re.compile(r"<[^>]+>")
 class Viewer:
     """One simulated browser tab following one stream."""
 
-    def __init__(self, address: tuple[str, int], path: str, headers: dict[str, str],
-                 on_lines: Callable[[Viewer, list[str], float], None]) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        path: str,
+        headers: dict[str, str],
+        on_lines: Callable[[Viewer, list[str], float], None],
+    ) -> None:
         self.address, self.path, self.headers, self.on_lines = address, path, headers, on_lines
         self.last_event_id: str | None = None
         self.retry = 3.0

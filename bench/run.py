@@ -55,9 +55,15 @@ SCENARIOS = ("latency", "delivery", "burst", "idle", "first_event")
 # Seconds to wait for stragglers: a browser's default retry is 3 s (shortened for --smoke).
 SETTLE = {"retry": 3.5, "idle": 3.0}
 TARGETS = {
-    "latency_1_p50_ms": 5, "latency_1_p99_ms": 25, "latency_100_p99_ms": 100,
-    "delivery_200_share": 1.0, "delivery_200_duplicates": 0, "burst_lines_per_s": 300_000,
-    "idle_10000_cpu_percent": 5, "idle_10000_kib_per_viewer": 32, "first_event_1gb_ms": 100,
+    "latency_1_p50_ms": 5,
+    "latency_1_p99_ms": 25,
+    "latency_100_p99_ms": 100,
+    "delivery_200_share": 1.0,
+    "delivery_200_duplicates": 0,
+    "burst_lines_per_s": 300_000,
+    "idle_10000_cpu_percent": 5,
+    "idle_10000_kib_per_viewer": 32,
+    "first_event_1gb_ms": 100,
 }
 
 
@@ -89,8 +95,12 @@ class System:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         output = open(WORK / f"{self.name}-gunicorn.log", "ab")  # noqa: SIM115 (kept for the process)
         self.process = subprocess.Popen(
-            [*self.command, "--bind", f"127.0.0.1:{self.port}"], cwd=self.cwd, env=self.env,
-            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+            [*self.command, "--bind", f"127.0.0.1:{self.port}"],
+            cwd=self.cwd,
+            env=self.env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while True:
@@ -210,8 +220,12 @@ def delivery(system: System, viewers: int, lines: int) -> dict:
     shares = [len(set(received.get(id(v), []))) / lines for v in group]
     duplicates = sum(len(seqs) - len(set(seqs)) for seqs in received.values())
     in_order = sum(seqs == sorted(set(seqs)) for seqs in received.values())
-    return {"mean_share": round(statistics.mean(shares), 4), "min_share": round(min(shares), 4),
-            "duplicates": duplicates, "viewers_in_order": in_order}
+    return {
+        "mean_share": round(statistics.mean(shares), 4),
+        "min_share": round(min(shares), 4),
+        "duplicates": duplicates,
+        "viewers_in_order": in_order,
+    }
 
 
 def burst(system: System, lines: int, timeout: float) -> dict:
@@ -235,8 +249,13 @@ def burst(system: System, lines: int, timeout: float) -> dict:
     done.wait(timeout)
     took = time.perf_counter() - started
     stop_all(group)
-    return {"lines": lines, "received": len(seen), "seconds": round(took, 3),
-            "lines_per_s": round(len(seen) / took) if seen else 0, "complete": len(seen) == lines}
+    return {
+        "lines": lines,
+        "received": len(seen),
+        "seconds": round(took, 3),
+        "lines_per_s": round(len(seen) / took) if seen else 0,
+        "complete": len(seen) == lines,
+    }
 
 
 def idle(system: System, viewers: int, window: float) -> dict:
@@ -257,8 +276,14 @@ def idle(system: System, viewers: int, window: float) -> dict:
     refused = sum(v.refusals for v in group)
     stop_all(group)
     gevent.sleep(2.0)
-    return {"viewers": viewers, "connected": held, "refusals": refused, "cpu_percent_of_one_core": round(cpu * 100, 2),
-            "rss_kib": rss, "kib_per_viewer": round((rss - baseline_rss) / max(held, 1), 1)}
+    return {
+        "viewers": viewers,
+        "connected": held,
+        "refusals": refused,
+        "cpu_percent_of_one_core": round(cpu * 100, 2),
+        "rss_kib": rss,
+        "kib_per_viewer": round((rss - baseline_rss) / max(held, 1), 1),
+    }
 
 
 def first_event(system: System, size: int) -> dict:
@@ -287,18 +312,26 @@ def prepare(smoke: bool, systems: set[str]) -> list[System]:
     bin_dir = Path(sys.executable).parent
     subprocess.run([bin_dir / "cookiecutter", "--no-input", "-o", WORK, ROOT], check=True)
     ours = System(
-        "ours", WORK / "logs-ours", [str(bin_dir / "gunicorn"), "-c", "gunicorn.conf.py", *GUNICORN],
+        "ours",
+        WORK / "logs-ours",
+        [str(bin_dir / "gunicorn"), "-c", "gunicorn.conf.py", *GUNICORN],
         WORK / "log_viewer",
-        os.environ | {"LOG_VIEWER_LOG_DIRECTORY": str(WORK / "logs-ours"), "LOG_VIEWER_PASSWORD": PASSWORD,
-                      "LOG_VIEWER_LOG_LEVEL": "warning", "PYTHONPATH": str(WORK / "log_viewer")},
+        os.environ
+        | {
+            "LOG_VIEWER_LOG_DIRECTORY": str(WORK / "logs-ours"),
+            "LOG_VIEWER_PASSWORD": PASSWORD,
+            "LOG_VIEWER_LOG_LEVEL": "warning",
+            "PYTHONPATH": str(WORK / "log_viewer"),
+        },
         "/logs/stream/{}",
     )
     if "original" not in systems:
         return [ours]
     original_venv = WORK / "original-venv"
     subprocess.run([sys.executable, "-m", "venv", original_venv], check=True)
-    subprocess.run([original_venv / "bin" / "pip", "install", "-q", "--disable-pip-version-check", ORIGINAL],
-                   check=True)
+    subprocess.run(
+        [original_venv / "bin" / "pip", "install", "-q", "--disable-pip-version-check", ORIGINAL], check=True
+    )
     (WORK / "original_app.py").write_text(
         "import os\nfrom flask import Flask\nfrom flask_log_viewer.viewer import log_viewer_blueprint\n"
         "directory = os.environ['BENCH_LOG_DIR']\napp = Flask(__name__)\n"
@@ -306,31 +339,50 @@ def prepare(smoke: bool, systems: set[str]) -> list[System]:
         " url_prefix='/logs')\n"
     )
     original = System(
-        "original", WORK / "logs-original",
-        [str(original_venv / "bin" / "gunicorn"), *GUNICORN, "--log-level", "warning", "original_app:app"], WORK,
-        os.environ | {"BENCH_LOG_DIR": str(WORK / "logs-original")}, "/logs/stream_log/{}",
+        "original",
+        WORK / "logs-original",
+        [str(original_venv / "bin" / "gunicorn"), *GUNICORN, "--log-level", "warning", "original_app:app"],
+        WORK,
+        os.environ | {"BENCH_LOG_DIR": str(WORK / "logs-original")},
+        "/logs/stream_log/{}",
     )
     return [s for s in (ours, original) if s.name in systems]
 
 
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(memory) / 1024 / 1024, 1),
-            "kernel": platform.release(), "python": platform.python_version()}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(memory) / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
 
 
 def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     sizes = {
-        "latency_seconds": 1 if smoke else 10, "latency_viewers": (1, 5) if smoke else (1, 100),
-        "delivery": (3, 10) if smoke else (3, 200), "delivery_lines": 100 if smoke else 2000,
-        "burst": 2000 if smoke else 200_000, "idle": (10, 50) if smoke else (1000, 10_000),
+        "latency_seconds": 1 if smoke else 10,
+        "latency_viewers": (1, 5) if smoke else (1, 100),
+        "delivery": (3, 10) if smoke else (3, 200),
+        "delivery_lines": 100 if smoke else 2000,
+        "burst": 2000 if smoke else 200_000,
+        "idle": (10, 50) if smoke else (1000, 10_000),
         # Two heartbeat periods: every idle stream sends its 15 s comment twice in the window.
-        "idle_window": 1 if smoke else 30, "big": 10_000_000 if smoke else 1_000_000_000,
+        "idle_window": 1 if smoke else 30,
+        "big": 10_000_000 if smoke else 1_000_000_000,
     }
     results: dict = {"machine": machine(), "smoke": smoke, "sizes": sizes, "systems": {}}
     for system in prepare(smoke, systems):
@@ -370,21 +422,37 @@ def table(results: dict) -> str:
         (f"latency p99, {lat[1]} viewers (ms)", "latency_100_p99_ms", lambda f: f[f"latency_{lat[1]}"]["p99_ms"]),
         (f"lines received, {lat[1]} viewers (share)", None, lambda f: f[f"latency_{lat[1]}"]["received_share"]),
         (f"delivery, {dlv[0]} viewers (mean share)", None, lambda f: f[f"delivery_{dlv[0]}"]["mean_share"]),
-        (f"delivery, {dlv[1]} viewers (mean share)", "delivery_200_share",
-         lambda f: f[f"delivery_{dlv[1]}"]["mean_share"]),
+        (
+            f"delivery, {dlv[1]} viewers (mean share)",
+            "delivery_200_share",
+            lambda f: f[f"delivery_{dlv[1]}"]["mean_share"],
+        ),
         (f"duplicates, {dlv[1]} viewers", "delivery_200_duplicates", lambda f: f[f"delivery_{dlv[1]}"]["duplicates"]),
         (f"burst of {sizes['burst']:,} lines (lines/s)", "burst_lines_per_s", lambda f: f["burst"]["lines_per_s"]),
         ("burst complete", None, lambda f: f["burst"]["complete"]),
         (f"idle {idl[0]:,} viewers: CPU (% of a core)", None, lambda f: f[f"idle_{idl[0]}"]["cpu_percent_of_one_core"]),
-        (f"idle {idl[1]:,} viewers: CPU (% of a core)", "idle_10000_cpu_percent",
-         lambda f: f[f"idle_{idl[1]}"]["cpu_percent_of_one_core"]),
-        (f"idle {idl[1]:,} viewers: KiB per viewer", "idle_10000_kib_per_viewer",
-         lambda f: f[f"idle_{idl[1]}"]["kib_per_viewer"]),
+        (
+            f"idle {idl[1]:,} viewers: CPU (% of a core)",
+            "idle_10000_cpu_percent",
+            lambda f: f[f"idle_{idl[1]}"]["cpu_percent_of_one_core"],
+        ),
+        (
+            f"idle {idl[1]:,} viewers: KiB per viewer",
+            "idle_10000_kib_per_viewer",
+            lambda f: f[f"idle_{idl[1]}"]["kib_per_viewer"],
+        ),
         (f"idle {idl[1]:,} viewers: streams held", None, lambda f: f[f"idle_{idl[1]}"]["connected"]),
         (f"first event, {sizes['big'] / 1e9:g} GB log (ms)", "first_event_1gb_ms", lambda f: f["first_event"]["ms"]),
     ]
-    lower_is_better = {"latency_1_p50_ms", "latency_1_p99_ms", "latency_100_p99_ms", "delivery_200_duplicates",
-                       "idle_10000_cpu_percent", "idle_10000_kib_per_viewer", "first_event_1gb_ms"}
+    lower_is_better = {
+        "latency_1_p50_ms",
+        "latency_1_p99_ms",
+        "latency_100_p99_ms",
+        "delivery_200_duplicates",
+        "idle_10000_cpu_percent",
+        "idle_10000_kib_per_viewer",
+        "first_event_1gb_ms",
+    }
     lines = ["| measure | ours | original | ratio | target |", "|---|---|---|---|---|"]
     for label, target_key, get in rows:
         a, b = get(ours), get(original)
@@ -415,8 +483,10 @@ def main() -> None:
     target = RESULTS / ("smoke.json" if args.smoke else "partial.json" if partial else "latest.json")
     target.write_text(json.dumps(results, indent=2) + "\n")
     m = results["machine"]
-    print(f"\nMachine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Linux {m['kernel']}, "
-          f"Python {m['python']}; run took {results['seconds']} s")
+    print(
+        f"\nMachine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Linux {m['kernel']}, "
+        f"Python {m['python']}; run took {results['seconds']} s"
+    )
     print("ratio = original / ours\n")
     if not partial:
         print(table(results))

@@ -27,7 +27,7 @@ def record_answers(context: dict) -> None:
 
 
 def main() -> None:
-    context = json.loads({{ cookiecutter | tojson | tojson }})
+    context = json.loads({{cookiecutter | tojson | tojson}})
     if context["deployment"] == "kubernetes":
         remove_compose_files()
     else:

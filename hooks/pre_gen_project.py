@@ -120,16 +120,16 @@ def validate(answers: dict) -> list[str]:
 
 def main() -> int:
     answers = {
-        "project_name": {{ cookiecutter.project_name | tojson }},
-        "project_slug": {{ cookiecutter.project_slug | tojson }},
-        "log_directory": {{ cookiecutter.log_directory | tojson }},
-        "url_prefix": {{ cookiecutter.url_prefix | tojson }},
-        "allowed_subdirectories": {{ cookiecutter.allowed_subdirectories | tojson }},
-        "workers": {{ cookiecutter.workers | tojson }},
-        "port": {{ cookiecutter.port | tojson }},
-        "auth": {{ cookiecutter.auth | tojson }},
-        "deployment": {{ cookiecutter.deployment | tojson }},
-        "backlog_lines": {{ cookiecutter.backlog_lines | tojson }},
+        "project_name": {{cookiecutter.project_name | tojson}},
+        "project_slug": {{cookiecutter.project_slug | tojson}},
+        "log_directory": {{cookiecutter.log_directory | tojson}},
+        "url_prefix": {{cookiecutter.url_prefix | tojson}},
+        "allowed_subdirectories": {{cookiecutter.allowed_subdirectories | tojson}},
+        "workers": {{cookiecutter.workers | tojson}},
+        "port": {{cookiecutter.port | tojson}},
+        "auth": {{cookiecutter.auth | tojson}},
+        "deployment": {{cookiecutter.deployment | tojson}},
+        "backlog_lines": {{cookiecutter.backlog_lines | tojson}},
     }
     errors = validate(answers)
     for message in errors:

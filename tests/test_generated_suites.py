@@ -8,18 +8,52 @@ import subprocess
 import sys
 
 import pytest
-from conftest import IN_CI
+from helpers import IN_CI, stop_session
+
+SUITE_TIMEOUT = 600  # seconds for one whole generated suite; its own tests each have a timeout of their own
 
 COMBINATIONS = {
     "defaults": {},
     "subdirectories-no-auth-nested-prefix": {
-        "allowed_subdirectories": "app,web/nginx", "auth": "none", "url_prefix": "/ops/logs", "workers": "2",
+        "allowed_subdirectories": "app,web/nginx",
+        "auth": "none",
+        "url_prefix": "/ops/logs",
+        "workers": "2",
     },
     "every-subdirectory-kubernetes-accented": {
-        "allowed_subdirectories": "*", "deployment": "kubernetes", "project_name": "Café \"Ops\" Log's",
+        "allowed_subdirectories": "*",
+        "deployment": "kubernetes",
+        "project_name": 'Café "Ops" Log\'s',
         "log_directory": "/var/log/cafe",
     },
 }
+
+
+def run_suite(project, *arguments: str) -> str:
+    """The project's pytest in a session of its own; whatever it started is stopped when it ends, however it ends."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOG_VIEWER_")}
+    suite = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", *arguments],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        output, _ = suite.communicate(timeout=SUITE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        stop_session(suite.pid)
+        output, _ = suite.communicate()
+        running = [line for line in output.splitlines() if "::" in line][-1:]
+        pytest.fail(f"{project.name}: the suite ran over {SUITE_TIMEOUT} s, in {running}\n{output[-4000:]}")
+    finally:
+        left = stop_session(suite.pid)
+    failed = [line for line in output.splitlines() if line.startswith(("FAILED", "ERROR"))]
+    assert suite.returncode == 0, "\n".join(failed) + "\n" + output[-6000:]
+    assert not left, f"{project.name}: processes left running by the suite: {left}"
+    return output
 
 
 @pytest.mark.slow
@@ -27,15 +61,9 @@ COMBINATIONS = {
 def test_generated_suite_passes(cookies, answers):
     result = cookies.bake(extra_context=answers)
     assert result.exit_code == 0, result.exception
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOG_VIEWER_")}
-    env["PYTHONPATH"] = str(result.project_path)
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"],
-        cwd=result.project_path, env=env, capture_output=True, text=True, timeout=900,
-    )
-    summary = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else ""
+    output = run_suite(result.project_path)
+    summary = output.strip().splitlines()[-1]
     print(f"{result.project_path.name}: {summary}")
-    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
     assert re.search(r"\d+ passed", summary), summary
     if IN_CI:
-        assert "skipped" not in summary, run.stdout[-3000:]
+        assert "skipped" not in summary, output[-3000:]

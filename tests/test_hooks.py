@@ -3,7 +3,7 @@
 import importlib.util
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 spec = importlib.util.spec_from_file_location("pre_gen_project", ROOT / "hooks" / "pre_gen_project.py")
 hook = importlib.util.module_from_spec(spec)
@@ -44,11 +44,14 @@ def test_bad_subdirectories(value):
     assert hook.check_allowed_subdirectories(value).startswith("allowed_subdirectories")
 
 
-@pytest.mark.parametrize(("check", "good", "bad"), [
-    (hook.check_workers, ["1", "4", "128", 16], ["0", "129", "-1", "four", "1.5", ""]),
-    (hook.check_port, ["1", "3001", "65535"], ["0", "65536", "http", " "]),
-    (hook.check_backlog_lines, ["0", "100"], ["-5", "lots"]),
-])
+@pytest.mark.parametrize(
+    ("check", "good", "bad"),
+    [
+        (hook.check_workers, ["1", "4", "128", 16], ["0", "129", "-1", "four", "1.5", ""]),
+        (hook.check_port, ["1", "3001", "65535"], ["0", "65536", "http", " "]),
+        (hook.check_backlog_lines, ["0", "100"], ["-5", "lots"]),
+    ],
+)
 def test_integers(check, good, bad):
     assert all(check(value) is None for value in good)
     assert all("an integer from" in check(value) for value in bad)
@@ -66,7 +69,16 @@ def test_choices():
 
 
 def test_validate_reports_every_problem_in_order():
-    answers = {"project_name": "X", "project_slug": "x", "log_directory": "logs", "url_prefix": "/l",
-               "allowed_subdirectories": "", "workers": "0", "port": "0", "auth": "basic",
-               "deployment": "compose", "backlog_lines": "100"}
+    answers = {
+        "project_name": "X",
+        "project_slug": "x",
+        "log_directory": "logs",
+        "url_prefix": "/l",
+        "allowed_subdirectories": "",
+        "workers": "0",
+        "port": "0",
+        "auth": "basic",
+        "deployment": "compose",
+        "backlog_lines": "100",
+    }
     assert [m.split()[0] for m in hook.validate(answers)] == ["workers", "port"]

@@ -1,8 +1,10 @@
 """gunicorn settings for long-lived event streams: ``gunicorn -c gunicorn.conf.py``.
 
-Environment overrides: LOG_VIEWER_BIND, LOG_VIEWER_WORKERS (and the LOG_VIEWER_*
-settings the app itself reads). No ``preload_app``: each worker imports the
-app after gevent has patched it.
+The server's own settings (LOG_VIEWER_BIND, LOG_VIEWER_WORKERS,
+LOG_VIEWER_LOG_LEVEL) are declared with the app's in ``config.Settings`` and
+read here with them: a bad or misspelt LOG_VIEWER_* variable, or basic auth
+without a password, stops the start with one sentence. No ``preload_app``:
+each worker imports the app after gevent has patched it.
 """
 
 import os
@@ -14,13 +16,26 @@ from pathlib import Path
 # directory means the same thing everywhere.
 chdir = str(Path(__file__).resolve().parent)
 sys.path.insert(0, chdir)
+os.chdir(chdir)
+
+
+def _load():
+    from {{ cookiecutter.project_slug }}.config import ConfigError, load_settings
+
+    try:
+        return load_settings()
+    except ConfigError as error:
+        sys.exit(f"Refusing to start: {error}")
+
+
+_service = _load()
 
 wsgi_app = "{{ cookiecutter.project_slug }}:create_app()"
 
 # Cooperative workers: one greenlet per open stream, thousands per worker.
 worker_class = "gevent"
-workers = int(os.environ.get("LOG_VIEWER_WORKERS", "{{ cookiecutter.workers }}"))
-bind = [os.environ.get("LOG_VIEWER_BIND", "127.0.0.1:{{ cookiecutter.port }}")]
+workers = _service.workers
+bind = [_service.bind]
 
 # Each viewer holds a connection (and the log file open): room for 10,000 viewers
 # over a few workers. The app answers 503 past LOG_VIEWER_MAX_STREAMS per worker.
@@ -40,7 +55,7 @@ keepalive = 5
 # Access log to stdout, errors to stderr: the container runtime collects both.
 accesslog = "-"
 errorlog = "-"
-loglevel = os.environ.get("LOG_VIEWER_LOG_LEVEL", "info")
+loglevel = _service.log_level
 
 # gunicorn 27's control socket lives in $HOME, which a read-only container lacks.
 control_socket_disable = True
@@ -49,17 +64,6 @@ control_socket_disable = True
 _soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 if _hard == resource.RLIM_INFINITY or _soft < _hard:
     resource.setrlimit(resource.RLIMIT_NOFILE, (_hard if _hard != resource.RLIM_INFINITY else 65536, _hard))
-
-
-def on_starting(server):
-    """Refuse to start, with the reason, when the settings are wrong (a missing password)."""
-    from {{ cookiecutter.project_slug }}.config import ConfigError, load_settings
-
-    try:
-        load_settings()
-    except ConfigError as error:
-        server.log.error("Refusing to start: %s", error)
-        sys.exit(1)
 
 
 def post_worker_init(worker):

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from {{ cookiecutter.project_slug }} import create_app
-from {{ cookiecutter.project_slug }}.config import BAKED
-
-PREFIX = BAKED["url_prefix"]
-
-
-def require_tool(name: str) -> str:
-    """The path of a program; skip without it, but fail in CI, where nothing may be skipped."""
-    path = shutil.which(name)
-    if path:
-        return path
-    message = f"{name} is not installed (apt-get install {name})"
-    if os.environ.get("CI"):
-        pytest.fail(f"{message}; CI installs it in .ci/run")
-    pytest.skip(message)
 
 
 @pytest.fixture
@@ -46,7 +30,6 @@ def app(log_dir: Path, state_dir: Path):
         {
             "log_directory": log_dir,
             "allowed_subdirectories": ("app",),
-            "any_subdirectory": False,
             "auth": "none",
             "state_directory": state_dir,
         }

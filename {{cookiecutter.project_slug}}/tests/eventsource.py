@@ -6,6 +6,7 @@ import base64
 import html
 import http.client
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -29,8 +30,14 @@ class Event:
 class EventSource:
     """One HTTP connection to a stream; ``reconnect()`` resumes with ``Last-Event-ID``."""
 
-    def __init__(self, address: tuple[str, int], path: str, auth: tuple[str, str] | None = None,
-                 last_event_id: str | None = None, timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        path: str,
+        auth: tuple[str, str] | None = None,
+        last_event_id: str | None = None,
+        timeout: float = 15.0,
+    ) -> None:
         self.address, self.path, self.timeout = address, path, timeout
         self.headers = {"Accept": "text/event-stream"}
         if auth:
@@ -55,11 +62,25 @@ class EventSource:
     def close(self) -> None:
         self.connection.close()
 
-    def events(self) -> Iterator[Event]:
-        """Events until the server ends the stream (comments and retry fields are consumed)."""
+    def events(self, within: float = 30.0) -> Iterator[Event]:
+        """Events until the server ends the stream (comments and retry fields are consumed).
+
+        ``TimeoutError`` after ``within`` seconds all told: heartbeats keep the
+        socket busy, so its own timeout alone would let a lost line hang a test.
+        """
+        deadline = time.monotonic() + within
         name, event_id, data = "message", None, []
         while True:
-            raw = self.response.readline()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no end of {self.path} within {within} s")
+            self.connection.sock.settimeout(min(remaining, self.timeout))
+            try:
+                raw = self.response.readline()
+            except TimeoutError:
+                if time.monotonic() < deadline:
+                    raise  # silence for the socket timeout: no heartbeat either
+                raise TimeoutError(f"no end of {self.path} within {within} s") from None
             if not raw:
                 return
             line = raw.decode("utf-8").rstrip("\n")
@@ -81,11 +102,18 @@ class EventSource:
             elif field == "retry":
                 self.retry_ms = int(value)
 
-    def read_lines(self, count: int) -> list[str]:
-        """Exactly the next ``count`` log lines (fails if the stream ends first)."""
+    def read_lines(self, count: int, within: float = 20.0) -> list[str]:
+        """The next ``count`` log lines; fails, saying what came, if the stream ends or ``within`` s pass first."""
         lines: list[str] = []
-        for event in self.events():
-            lines += event.lines
-            if len(lines) >= count:
-                return lines
-        raise EOFError(f"stream ended after {len(lines)} of {count} lines")
+        try:
+            for event in self.events(within):
+                lines += event.lines
+                if len(lines) >= count:
+                    return lines
+        except TimeoutError as timeout:
+            raise TimeoutError(f"{timeout}: waited for {count} lines, got {len(lines)}{_tail(lines)}") from None
+        raise EOFError(f"stream ended after {len(lines)} of {count} lines{_tail(lines)}")
+
+
+def _tail(lines: list[str]) -> str:
+    return f", the last {lines[-3:]!r}" if lines else ""

@@ -5,24 +5,13 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-from {{ cookiecutter.project_slug }}.config import BAKED
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-AUTH = ("admin", "integration-secret")
-PREFIX = BAKED["url_prefix"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from helpers import AUTH, PROJECT_ROOT, free_port
 
 
 class Server:
@@ -32,15 +21,19 @@ class Server:
         self.port = port or free_port()
         self.address = ("127.0.0.1", self.port)
         self.log_dir = log_dir
-        self.env = os.environ | {
-            "LOG_VIEWER_BIND": f"127.0.0.1:{self.port}",
-            "LOG_VIEWER_WORKERS": str(workers),
-            "LOG_VIEWER_LOG_DIRECTORY": str(log_dir),
-            "LOG_VIEWER_STATE_DIRECTORY": str(state_dir),
-            "LOG_VIEWER_USERNAME": AUTH[0],
-            "LOG_VIEWER_PASSWORD": AUTH[1],
-            "LOG_VIEWER_LOG_LEVEL": "info",
-        } | env
+        self.env = (
+            os.environ
+            | {
+                "LOG_VIEWER_BIND": f"127.0.0.1:{self.port}",
+                "LOG_VIEWER_WORKERS": str(workers),
+                "LOG_VIEWER_LOG_DIRECTORY": str(log_dir),
+                "LOG_VIEWER_STATE_DIRECTORY": str(state_dir),
+                "LOG_VIEWER_USERNAME": AUTH[0],
+                "LOG_VIEWER_PASSWORD": AUTH[1],
+                "LOG_VIEWER_LOG_LEVEL": "info",
+            }
+            | env
+        )
         self.output = state_dir.parent / f"gunicorn-{self.port}.log"
         self.process: subprocess.Popen | None = None
 
@@ -48,7 +41,10 @@ class Server:
         with open(self.output, "ab") as output:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-                cwd=PROJECT_ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT,
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

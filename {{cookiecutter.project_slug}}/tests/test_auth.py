@@ -1,7 +1,7 @@
 import base64
 
 import pytest
-from conftest import PREFIX
+from helpers import PREFIX
 from werkzeug.security import generate_password_hash
 
 from {{ cookiecutter.project_slug }} import create_app
@@ -13,9 +13,9 @@ def basic(user: str, password: str) -> dict[str, str]:
 
 @pytest.fixture(params=["password", "hash"])
 def secured(request, log_dir, state_dir):
-    credentials = {"password": "s3cret"} if request.param == "password" else {
-        "password_hash": generate_password_hash("s3cret")
-    }
+    credentials = (
+        {"password": "s3cret"} if request.param == "password" else {"password_hash": generate_password_hash("s3cret")}
+    )
     config = {"log_directory": log_dir, "state_directory": state_dir, "auth": "basic", "username": "ops"}
     return create_app(config | credentials).test_client()
 

@@ -1,6 +1,17 @@
 import pytest
+from helpers import PROJECT_ROOT
 
-from {{ cookiecutter.project_slug }}.config import BAKED, ConfigError, load_settings, parse_subdirectories
+from {{ cookiecutter.project_slug }}.config import (
+    BAKED,
+    PREFIX,
+    SPECS,
+    ConfigError,
+    Settings,
+    blueprint_options,
+    load_settings,
+    parse_subdirectories,
+    settings_table,
+)
 
 NO_AUTH = {"auth": "none"}
 
@@ -31,8 +42,10 @@ def test_environment_overrides(tmp_path):
 
 
 def test_star_allows_every_subdirectory():
-    assert parse_subdirectories("*") == ((), True)
-    assert parse_subdirectories("") == ((), False)
+    assert parse_subdirectories("*") == ("*",)
+    assert parse_subdirectories("") == ()
+    settings = load_settings({"LOG_VIEWER_ALLOWED_SUBDIRECTORIES": "*"}, NO_AUTH)
+    assert settings.any_subdirectory and settings.allowed_directories == []
 
 
 @pytest.mark.parametrize("value", ["/abs", "a,,b", "../up", "a/../b", " , "])
@@ -41,10 +54,51 @@ def test_bad_subdirectories_are_refused(value):
         load_settings({"LOG_VIEWER_ALLOWED_SUBDIRECTORIES": value}, NO_AUTH)
 
 
-@pytest.mark.parametrize(("name", "value"), [("BACKLOG_LINES", "-1"), ("MAX_STREAMS", "many"), ("LINE_CAP", "5")])
-def test_bad_numbers_are_refused_by_name(name, value):
-    with pytest.raises(ConfigError, match=f"LOG_VIEWER_{name} '{value}' is not valid"):
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("BACKLOG_LINES", "-1", "an integer from 0 to 100000"),
+        ("MAX_STREAMS", "many", "an integer from 1 to 1000000"),
+        ("LINE_CAP", "5", "an integer from 100"),
+        ("HEARTBEAT_SECONDS", "0.5", "a number from 1 to 300"),
+        ("WORKERS", "0", "an integer from 1 to 128"),
+        ("LOG_LEVEL", "loud", "one of debug, info"),
+    ],
+)
+def test_bad_values_are_refused_in_one_sentence_naming_the_variable(name, value, expected):
+    with pytest.raises(ConfigError, match=f"^LOG_VIEWER_{name} '{value}' is not valid: expected {expected}"):
         load_settings({f"LOG_VIEWER_{name}": value}, NO_AUTH)
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [("LOG_VIEWER_MAX_STREAM", "LOG_VIEWER_MAX_STREAMS"), ("LOG_VIEWER_HEARTBEAT", "LOG_VIEWER_HEARTBEAT_SECONDS")],
+)
+def test_a_misspelt_variable_is_refused_naming_the_nearest_one(typo, meant):
+    with pytest.raises(ConfigError, match=f"^{typo} is not a setting of this service: did you mean {meant}\\?"):
+        load_settings({typo: "5"}, NO_AUTH)
+
+
+def test_every_option_of_the_environment_is_read_and_typed():
+    values = {"heartbeat_seconds": "2.5", "retry_ms": "250", "poll_interval": "1", "workers": "3", "log_level": "DEBUG"}
+    settings = load_settings({PREFIX + name.upper(): text for name, text in values.items()}, NO_AUTH)
+    assert (settings.heartbeat_seconds, settings.retry_ms, settings.poll_interval) == (2.5, 250, 1.0)
+    assert (settings.workers, settings.log_level) == (3, "debug")
+
+
+def test_the_readme_table_is_the_declaration():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert settings_table() in readme, "README.md's settings table differs from config.Settings:\n" + settings_table()
+    assert all(f"`{PREFIX}{name.upper()}`" in readme for name, spec in SPECS.items() if spec.environment)
+
+
+def test_blueprint_options_are_the_declared_ones_with_their_bounds():
+    assert blueprint_options({"max_streams": 7}).max_streams == 7
+    assert blueprint_options({}).line_cap == Settings().line_cap
+    with pytest.raises(TypeError, match="unknown options \\['password'\\]"):
+        blueprint_options({"password": "x"})  # a service option, not the blueprint's
+    with pytest.raises(ConfigError, match="max_streams 0 is not valid"):
+        blueprint_options({"max_streams": 0})
 
 
 def test_basic_auth_without_a_password_refuses_to_start():

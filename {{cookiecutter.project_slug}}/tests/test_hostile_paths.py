@@ -3,7 +3,7 @@
 from urllib.parse import quote
 
 import pytest
-from conftest import PREFIX
+from helpers import PREFIX
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,19 +24,51 @@ def planted(tmp_path_factory):
     (base / "out.log").symlink_to(root / "outside.log")
     (base / "app" / "up").symlink_to(root)
     (base / "app" / "secret.log").symlink_to(base / "secret" / "keys.log")
-    app = create_app({"log_directory": base, "allowed_subdirectories": ("app",), "any_subdirectory": False,
-                      "auth": "none", "state_directory": root / "state"})
+    app = create_app(
+        {
+            "log_directory": base,
+            "allowed_subdirectories": ("app",),
+            "auth": "none",
+            "state_directory": root / "state",
+        }
+    )
     return app.test_client()
 
 
 ALLOWED_CONTENT = {"REAL:main.log\n", "REAL:app/api.log\n"}
-segment = st.sampled_from(["..", ".", "", "app", "app2", "secret", "up", "main.log", "api.log", "keys.log", "in.log",
-                           "out.log", "secret.log", "outside.log", "%2e%2e", "%2f", "..%2f", "\\", "\0", "%00", "//"])
+segment = st.sampled_from(
+    [
+        "..",
+        ".",
+        "",
+        "app",
+        "app2",
+        "secret",
+        "up",
+        "main.log",
+        "api.log",
+        "keys.log",
+        "in.log",
+        "out.log",
+        "secret.log",
+        "outside.log",
+        "%2e%2e",
+        "%2f",
+        "..%2f",
+        "\\",
+        "\0",
+        "%00",
+        "//",
+    ]
+)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
-@given(parts=st.lists(segment, min_size=1, max_size=5), route=st.sampled_from(["download", "view", "stream"]),
-       encode=st.booleans())
+@given(
+    parts=st.lists(segment, min_size=1, max_size=5),
+    route=st.sampled_from(["download", "view", "stream"]),
+    encode=st.booleans(),
+)
 def test_property_refused_or_inside(planted, parts, route, encode):
     path = "/".join(parts)
     url = f"{PREFIX}/{route}/{quote(path, safe='/%') if encode else path}"

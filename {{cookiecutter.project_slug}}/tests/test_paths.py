@@ -36,8 +36,14 @@ def allowed(tree: Path) -> AllowedPaths:
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("main.log", "main\n"), ("app/api.log", "api\n"), ("app/worker/jobs.log", "jobs\n"), ("./main.log", "main\n"),
-     ("app//api.log", "api\n"), ("link-in.log", "api\n")],
+    [
+        ("main.log", "main\n"),
+        ("app/api.log", "api\n"),
+        ("app/worker/jobs.log", "jobs\n"),
+        ("./main.log", "main\n"),
+        ("app//api.log", "api\n"),
+        ("link-in.log", "api\n"),
+    ],
 )
 def test_serves_files_in_allowed_directories(allowed, name, expected):
     assert allowed.resolve(name).path.read_text() == expected
@@ -103,8 +109,28 @@ def test_allowed_directory_must_be_inside(tmp_path):
 
 
 segment = st.sampled_from(
-    ["..", ".", "", "app", "worker", "app2", "secret", "main.log", "api.log", "jobs.log", "keys.log",
-     "link-in.log", "link-out.log", "link-secret.log", "dir-out", "outside.log", "fifo.log", "%2e%2e", "\\", "\0"]
+    [
+        "..",
+        ".",
+        "",
+        "app",
+        "worker",
+        "app2",
+        "secret",
+        "main.log",
+        "api.log",
+        "jobs.log",
+        "keys.log",
+        "link-in.log",
+        "link-out.log",
+        "link-secret.log",
+        "dir-out",
+        "outside.log",
+        "fifo.log",
+        "%2e%2e",
+        "\\",
+        "\0",
+    ]
 )
 
 

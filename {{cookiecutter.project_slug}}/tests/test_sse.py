@@ -14,7 +14,7 @@ HOSTILE = [
     '"><svg onload=alert(1)>',
     "&amp; &lt; ' \" </div><div>",
     "\x1b[31m<b>red</b>\x1b[0m",
-    "\x1b[38;2;1;2;3m\" onmouseover=\"x\x1b[0m",
+    '\x1b[38;2;1;2;3m" onmouseover="x\x1b[0m',
     "\x1b]0;title\x07 osc \x1b[2J cleared",
     "cr\rinside",
     "data: fake\n\nid: 1",
@@ -85,8 +85,10 @@ def test_hostile_lines_become_text_inside_fixed_elements():
         ("\x1b[2K\x1b[1Gcleared", "cleared"),
         ("\x1b[999mnothing", "nothing"),
         ("\x1b]0;title\x07shown", "shown"),
-        ("\x1b]0;no terminator, still shown [… line cut at 10 characters]",
-         "0;no terminator, still shown [… line cut at 10 characters]"),
+        (
+            "\x1b]0;no terminator, still shown [… line cut at 10 characters]",
+            "0;no terminator, still shown [… line cut at 10 characters]",
+        ),
     ],
 )
 def test_ansi_to_html(text, html):

@@ -1,17 +1,20 @@
+import mmap
+import os
 import time
 from itertools import pairwise
 
 import gevent
+import gevent.queue
+from helpers import make_tailer
 
 from {{ cookiecutter.project_slug }}.streams import StreamSlots, follow
-from {{ cookiecutter.project_slug }}.tailer import Tailer
-from {{ cookiecutter.project_slug }}.watcher import WatcherPool
+from {{ cookiecutter.project_slug }}.watcher import FileWatcher, WatcherPool
 
 
 def stream(log, state, heartbeat=0.3):
     log.parent.mkdir(exist_ok=True)
     state.mkdir(exist_ok=True)
-    tailer = Tailer(log, state, None)
+    tailer = make_tailer(log, state, None)
     pool = WatcherPool(interval=0.1, heartbeat=heartbeat)
     return tailer, pool, follow(tailer, pool, retry_ms=1000)
 
@@ -48,6 +51,58 @@ def test_heartbeat_after_silence_without_reading_the_file(tmp_path, monkeypatch)
     assert len(reads) == 1  # read once before waiting; heartbeats do not touch the file
     events.close()
     tailer.close()
+
+
+class Running:
+    """A stream consumed by its own greenlet, as a response is: events queue up as it sends them."""
+
+    def __init__(self, tmp_path, text: str) -> None:
+        self.log = tmp_path / "logs" / "a.log"
+        self.log.parent.mkdir()
+        self.log.write_text(text)
+        self.tailer, self.pool, events = stream(self.log, tmp_path / "state", heartbeat=30)  # ticks are ours
+        self.events: gevent.queue.Queue = gevent.queue.Queue()
+        self.greenlet = gevent.spawn(lambda: [self.events.put(event) for event in events])
+        self.events.get(timeout=5), self.events.get(timeout=5)  # retry, backlog
+
+    def waiting(self) -> bool:
+        """Let the stream run until it waits, and say whether it sent nothing meanwhile."""
+        gevent.sleep(0.3)
+        return self.events.empty()
+
+    def close(self) -> None:
+        self.greenlet.kill()
+        self.tailer.close()
+
+
+def test_a_swallowed_notification_costs_one_tick(tmp_path, monkeypatch):
+    monkeypatch.setattr(FileWatcher, "_on_change", lambda self: None)  # the watcher hears nothing
+    running = Running(tmp_path, "old\n")
+    with running.pool.watch(str(running.log)) as watcher:
+        with running.log.open("a") as fh:
+            fh.write("new\n")
+        assert running.waiting()  # nobody told the stream
+        watcher.wake()  # what the tick timer does
+        assert '<div class="l">new</div>' in running.events.get(timeout=5)
+    running.close()
+
+
+def test_a_line_written_through_mmap_shows_on_the_next_tick(tmp_path):
+    """ftruncate wakes the watcher (no newline yet); a write through a shared mapping wakes nobody."""
+    running = Running(tmp_path, "old\n")
+    line = b"mapped line\n"
+    with running.pool.watch(str(running.log)) as watcher, open(running.log, "r+b") as fh:
+        seen = watcher.changes
+        os.ftruncate(fh.fileno(), 4 + len(line))
+        while watcher.changes == seen:
+            gevent.sleep(0.01)
+        assert running.waiting()  # it read the zeros and found no line
+        with mmap.mmap(fh.fileno(), 4 + len(line)) as mapped:
+            mapped[4:] = line
+        assert running.waiting()
+        watcher.wake()
+        assert '<div class="l">mapped line</div>' in running.events.get(timeout=5)
+    running.close()
 
 
 def test_closing_the_pool_ends_streams(tmp_path):

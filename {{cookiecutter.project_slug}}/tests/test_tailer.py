@@ -1,3 +1,4 @@
+import gzip
 import logging
 import os
 import shutil
@@ -5,6 +6,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import pytest
+from helpers import make_tailer
 
 from {{ cookiecutter.project_slug }}.tailer import Tailer, backlog_start
 
@@ -43,7 +45,7 @@ def numbered(start: int, stop: int) -> str:
 
 def test_new_stream_starts_with_the_backlog(log, state):
     append(log, numbered(0, 500) + "partial")
-    tailer = Tailer(log, state, None, backlog_lines=100)
+    tailer = make_tailer(log, state, None, backlog_lines=100)
     lines, _ = read_all(tailer)
     assert lines == [f"line {i}" for i in range(400, 500)]
     append(log, " end\nnext\n")
@@ -62,13 +64,13 @@ def test_backlog_start_counts_complete_lines(tmp_path, count):
 
 def test_backlog_of_a_file_larger_than_a_block(log, state):
     append(log, "".join(f"{i:07d}" + "x" * 1000 + "\n" for i in range(3000)))
-    lines, _ = read_all(Tailer(log, state, None, backlog_lines=1000))
+    lines, _ = read_all(make_tailer(log, state, None, backlog_lines=1000))
     assert [line[:7] for line in lines] == [f"{i:07d}" for i in range(2000, 3000)]
 
 
 def test_only_complete_lines_and_invalid_utf8_is_replaced(log, state):
     append(log, b"")
-    tailer = Tailer(log, state, None)
+    tailer = make_tailer(log, state, None)
     append(log, b"caf\xc3\xa9 \xff\xfe ok\r\nhalf")
     assert read_all(tailer)[0] == ["café \ufffd\ufffd ok"]
     append(log, b" done\n")
@@ -77,7 +79,7 @@ def test_only_complete_lines_and_invalid_utf8_is_replaced(log, state):
 
 def test_long_line_is_cut_with_a_marker(log, state):
     append(log, b"")
-    tailer = Tailer(log, state, None, max_line_length=100)
+    tailer = make_tailer(log, state, None, max_line_length=100)
     append(log, "short\n" + "x" * 150 + "\nafter\n")
     lines, _ = read_all(tailer)
     assert lines[0] == "short" and lines[2] == "after"
@@ -86,7 +88,7 @@ def test_long_line_is_cut_with_a_marker(log, state):
 
 def test_huge_line_without_newline_is_cut_then_skipped(log, state):
     append(log, b"")
-    tailer = Tailer(log, state, None, max_line_length=1000)
+    tailer = make_tailer(log, state, None, max_line_length=1000)
     append(log, b"y" * 3_000_000)
     lines, _ = read_all(tailer)
     assert len(lines) == 1 and lines[0].startswith("y" * 1000) and "cut" in lines[0]
@@ -96,19 +98,19 @@ def test_huge_line_without_newline_is_cut_then_skipped(log, state):
 
 def test_cursor_resumes_exactly(log, state):
     append(log, numbered(0, 10))
-    first = Tailer(log, state, None)
+    first = make_tailer(log, state, None)
     assert read_all(first)[0] == [f"line {i}" for i in range(10)]
     append(log, numbered(10, 20))
     cursor = first.cursor()
     first.close()
-    resumed = Tailer(log, state, cursor)
+    resumed = make_tailer(log, state, cursor)
     assert read_all(resumed)[0] == [f"line {i}" for i in range(10, 20)]
 
 
 def test_cursor_after_short_reads_resumes_exactly(log, state):
     """The fingerprint covers the last 64 bytes read, however small the reads were."""
     append(log, numbered(0, 20))
-    tailer = Tailer(log, state, None)
+    tailer = make_tailer(log, state, None)
     read_all(tailer)
     for i in range(20, 25):
         append(log, f"line {i}\n")
@@ -116,13 +118,13 @@ def test_cursor_after_short_reads_resumes_exactly(log, state):
     cursor = tailer.cursor()
     tailer.close()
     append(log, numbered(25, 27))
-    assert read_all(Tailer(log, state, cursor))[0] == ["line 25", "line 26"]
+    assert read_all(make_tailer(log, state, cursor))[0] == ["line 25", "line 26"]
 
 
 def test_offset_files_live_in_the_state_directory_and_go_away(log, state):
     append(log, numbered(0, 3))
     before = set(os.listdir(log.parent))
-    tailers = [Tailer(log, state, None) for _ in range(3)]
+    tailers = [make_tailer(log, state, None) for _ in range(3)]
     for tailer in tailers:
         read_all(tailer)
     assert len(os.listdir(state)) == 3
@@ -137,7 +139,7 @@ def test_rename_and_create_with_rotating_file_handler(log, state):
     logger = logging.getLogger("test.rotating")
     logger.propagate, logger.handlers[:] = False, [handler]
     logger.warning("start")
-    tailer = Tailer(log, state, None)
+    tailer = make_tailer(log, state, None)
     seen, notices = read_all(tailer)
     for i in range(60):
         logger.warning("message %d", i)
@@ -151,34 +153,107 @@ def test_rename_and_create_with_rotating_file_handler(log, state):
     assert "rotated" in notices + found
 
 
+def rotate_like_rotating_file_handler(log: Path, backups: int = 5) -> None:
+    """Shift app.log.N to app.log.N+1, then app.log to app.log.1 (``doRollover``)."""
+    for n in range(backups, 0, -1):
+        older = log.with_name(f"{log.name}.{n}")
+        if older.exists():
+            older.rename(log.with_name(f"{log.name}.{n + 1}"))
+    log.rename(log.with_name(f"{log.name}.1"))
+
+
+@pytest.mark.parametrize("same_times", [False, True], ids=["distinct-mtimes", "equal-mtimes"])
+def test_a_storm_of_rotations_between_two_reads_reads_every_file_in_order(log, state, same_times):
+    append(log, numbered(0, 10))
+    tailer = make_tailer(log, state, None)
+    assert read_all(tailer)[0] == [f"line {i}" for i in range(10)]
+    for hop in range(1, 4):  # three rotations before the tailer looks again
+        rotate_like_rotating_file_handler(log)
+        append(log, numbered(hop * 10, hop * 10 + 10))
+    if same_times:  # a coarse clock: only the names tell the order
+        for path in log.parent.iterdir():
+            os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    lines, notices = read_all(tailer)
+    assert lines == [f"line {i}" for i in range(10, 40)]
+    assert notices == ["rotated"] * 3
+
+
+def test_a_storm_with_dated_names_and_a_compressed_copy(log, state):
+    append(log, numbered(0, 2))
+    tailer = make_tailer(log, state, None)
+    read_all(tailer)
+    for hop, day in enumerate(["20261124", "20261125"], start=1):
+        append(log, numbered(hop * 2, hop * 2 + 2))
+        rotated = log.with_name(f"app.log-{day}")
+        log.rename(rotated)
+        with gzip.open(log.with_name(f"app.log-{day}.gz"), "wb") as copy:  # a compressed copy repeats it
+            copy.write(rotated.read_bytes())
+    append(log, numbered(6, 8))
+    assert read_all(tailer)[0] == [f"line {i}" for i in range(2, 8)]
+
+
+def test_a_cursor_into_an_older_rotated_file_reads_every_later_one(log, state):
+    append(log, numbered(0, 5))
+    tailer = make_tailer(log, state, None)
+    read_all(tailer)
+    cursor = tailer.cursor()
+    tailer.close()
+    for hop in range(1, 3):
+        rotate_like_rotating_file_handler(log)
+        append(log, numbered(hop * 5, hop * 5 + 5))
+    lines, notices = read_all(make_tailer(log, state, cursor))
+    assert lines == [f"line {i}" for i in range(5, 15)]
+    assert notices == ["rotated"] * 2
+
+
+def test_stale_says_whether_a_read_could_find_anything(log, state):
+    append(log, numbered(0, 2))
+    tailer = make_tailer(log, state, None)
+    read_all(tailer)
+    assert not tailer.stale()
+    append(log, "half")
+    assert tailer.stale()
+    read_all(tailer)
+    assert tailer.stale()  # the unfinished line is still there to be read
+    append(log, " done\n")
+    assert read_all(tailer)[0] == ["half done"]
+    assert not tailer.stale()
+    log.rename(log.with_name("app.log.1"))
+    assert tailer.stale()  # the path is gone: a read reports it
+    assert read_all(tailer)[1] == ["missing"]
+    assert not tailer.stale()
+    append(log, "")
+    assert tailer.stale()  # another file at the path
+
+
 def test_cursor_into_a_renamed_file_resumes_there_then_follows(log, state):
     append(log, numbered(0, 5))
-    tailer = Tailer(log, state, None)
+    tailer = make_tailer(log, state, None)
     read_all(tailer)
     cursor = tailer.cursor()
     tailer.close()
     append(log, numbered(5, 8))
     log.rename(log.with_name("app.log.2026-11-23"))  # TimedRotatingFileHandler's naming
     append(log, numbered(8, 10))
-    lines, notices = read_all(Tailer(log, state, cursor))
+    lines, notices = read_all(make_tailer(log, state, cursor))
     assert lines == [f"line {i}" for i in range(5, 10)]
     assert notices == ["rotated"]
 
 
 def test_cursor_into_a_file_renamed_to_an_unknown_name_is_found_by_inode(log, state):
     append(log, numbered(0, 5))
-    tailer = Tailer(log, state, None)
+    tailer = make_tailer(log, state, None)
     read_all(tailer)
     cursor = tailer.cursor()
     append(log, numbered(5, 6))
     log.rename(log.with_name("archived-by-hand"))
     append(log, numbered(6, 7))
-    assert read_all(Tailer(log, state, cursor))[0] == ["line 5", "line 6"]
+    assert read_all(make_tailer(log, state, cursor))[0] == ["line 5", "line 6"]
 
 
 def test_copytruncate_live(log, state):
     append(log, numbered(0, 5))
-    tailer = Tailer(log, state, None)
+    tailer = make_tailer(log, state, None)
     read_all(tailer)
     append(log, numbered(5, 8))  # written before the copy, not yet read
     shutil.copyfile(log, log.with_name("app.log.1"))
@@ -191,7 +266,7 @@ def test_copytruncate_live(log, state):
 
 def test_copytruncate_with_a_cursor(log, state):
     append(log, numbered(0, 5))
-    tailer = Tailer(log, state, None)
+    tailer = make_tailer(log, state, None)
     read_all(tailer)
     cursor = tailer.cursor()
     tailer.close()
@@ -199,13 +274,13 @@ def test_copytruncate_with_a_cursor(log, state):
     shutil.copyfile(log, log.with_name("app.log.1"))
     os.truncate(log, 0)
     append(log, numbered(8, 9))
-    assert read_all(Tailer(log, state, cursor))[0] == [f"line {i}" for i in range(5, 9)]
+    assert read_all(make_tailer(log, state, cursor))[0] == [f"line {i}" for i in range(5, 9)]
 
 
 def test_plain_truncation_ignores_a_stale_rotated_file(log, state):
     log.with_name("app.log.1").write_text("stale old rotation that must not be read\n" * 20)
     append(log, numbered(0, 5))
-    tailer = Tailer(log, state, None)
+    tailer = make_tailer(log, state, None)
     read_all(tailer)
     os.truncate(log, 0)
     append(log, "fresh\n")
@@ -215,18 +290,18 @@ def test_plain_truncation_ignores_a_stale_rotated_file(log, state):
 
 def test_truncated_and_refilled_past_the_cursor(log, state):
     append(log, numbered(0, 5))
-    tailer = Tailer(log, state, None)
+    tailer = make_tailer(log, state, None)
     read_all(tailer)
     cursor = tailer.cursor()
     tailer.close()
     os.truncate(log, 0)
     append(log, numbered(100, 120))
-    assert read_all(Tailer(log, state, cursor))[0] == [f"line {i}" for i in range(100, 120)]
+    assert read_all(make_tailer(log, state, cursor))[0] == [f"line {i}" for i in range(100, 120)]
 
 
 def test_delete_and_recreate(log, state):
     append(log, numbered(0, 3))
-    tailer = Tailer(log, state, None)
+    tailer = make_tailer(log, state, None)
     read_all(tailer)
     append(log, numbered(3, 4))
     log.unlink()
@@ -242,7 +317,7 @@ def test_a_name_turned_into_a_link_outside_is_not_followed(log, state, tmp_path)
     append(log, numbered(0, 2))
     outside = tmp_path / "secret.log"
     outside.write_text("secret\n")
-    tailer = Tailer(log, state, None, guard=lambda path: os.path.realpath(path).startswith(str(log.parent)))
+    tailer = make_tailer(log, state, None, guard=lambda path: os.path.realpath(path).startswith(str(log.parent)))
     read_all(tailer)
     log.unlink()
     log.symlink_to(outside)

@@ -2,8 +2,8 @@ import os
 from itertools import islice
 
 import pytest
-from conftest import PREFIX
 from flask import Flask
+from helpers import PREFIX
 
 from {{ cookiecutter.project_slug }}.viewer import log_viewer_blueprint
 

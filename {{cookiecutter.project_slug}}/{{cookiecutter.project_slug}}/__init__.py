@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from flask import Flask, Response
 
 from .auth import basic_auth
-from .config import load_settings
+from .config import SPECS, load_settings
 from .viewer import log_viewer_blueprint
 
 CONTENT_SECURITY_POLICY = (
@@ -30,7 +30,6 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     """The standalone service: baked settings, ``LOG_VIEWER_*`` overrides, then ``test_config``."""
     settings = load_settings(os.environ, test_config)
     app = Flask(__name__)
-    app.config.from_mapping(LOG_VIEWER=settings)
     guard = None
     if settings.auth == "basic":
         guard = basic_auth(settings.username, settings.password, settings.password_hash)
@@ -39,13 +38,8 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         settings.allowed_directories,
         any_subdirectory=settings.any_subdirectory,
         guard=guard,
-        state_directory=settings.state_directory,
-        backlog_lines=settings.backlog_lines,
-        max_line_length=settings.max_line_length,
-        max_streams=settings.max_streams,
-        line_cap=settings.line_cap,
-        heartbeat_seconds=settings.heartbeat_seconds,
         title={{ cookiecutter.project_name | tojson }},
+        **{name: getattr(settings, name) for name, spec in SPECS.items() if spec.blueprint},
     )
     app.register_blueprint(viewer, url_prefix=settings.url_prefix)
     app.add_url_rule("/healthz", "healthz", lambda: Response("ok\n", mimetype="text/plain"))

@@ -1,11 +1,18 @@
-"""Settings: the baked answers, then environment overrides, validated once."""
+"""Settings: each option declared once, as a field of ``Settings``.
+
+A declaration holds the name, the type, the default, the bounds and a one-line
+meaning. Everything else derives from it: the ``LOG_VIEWER_*`` variables and
+their checks (``load_settings``), the blueprint's keywords (``blueprint_options``)
+and the README's table (``settings_table``; a test fails, showing it, when the README differs).
+"""
 
 from __future__ import annotations
 
+import difflib
 import os
 import posixpath
-from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Mapping
+from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
 
 PREFIX = "LOG_VIEWER_"
@@ -16,44 +23,22 @@ BAKED = {
     "url_prefix": {{ cookiecutter.url_prefix | tojson }},
     "auth": {{ cookiecutter.auth | tojson }},
     "backlog_lines": {{ cookiecutter.backlog_lines | int }},
+    "workers": {{ cookiecutter.workers | int }},
+    "port": {{ cookiecutter.port | int }},
 }
+
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
 class ConfigError(ValueError):
     """A setting the service cannot start with; the message says which and why."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything the service needs, resolved and checked."""
-
-    log_directory: Path
-    allowed_subdirectories: tuple[str, ...] = ()
-    any_subdirectory: bool = False
-    url_prefix: str = BAKED["url_prefix"]
-    auth: str = BAKED["auth"]
-    username: str = "admin"
-    password: str | None = None
-    password_hash: str | None = None
-    state_directory: Path | None = None
-    backlog_lines: int = BAKED["backlog_lines"]
-    max_line_length: int = 64 * 1024
-    max_streams: int = 4000
-    line_cap: int = 5000
-    heartbeat_seconds: float = 15.0
-
-    @property
-    def allowed_directories(self) -> list[Path]:
-        return [self.log_directory / sub for sub in self.allowed_subdirectories]
-
-
-def parse_subdirectories(value: str, name: str = "allowed_subdirectories") -> tuple[tuple[str, ...], bool]:
-    """``"app, web/nginx"`` -> (("app", "web/nginx"), False); ``"*"`` -> ((), True)."""
+def parse_subdirectories(value: str, name: str = "allowed_subdirectories") -> tuple[str, ...]:
+    """``"app, web/nginx"`` -> ``("app", "web/nginx")``; ``"*"`` -> ``("*",)``, every subdirectory."""
     value = value.strip()
-    if not value:
-        return (), False
-    if value == "*":
-        return (), True
+    if value in ("", "*"):
+        return (value,) if value else ()
     entries = []
     for entry in (part.strip() for part in value.split(",")):
         parts = entry.strip("/").split("/")
@@ -63,48 +48,211 @@ def parse_subdirectories(value: str, name: str = "allowed_subdirectories") -> tu
                 "like app,web/nginx (no empty entry, no absolute path, no ..), or * for all."
             )
         entries.append(posixpath.normpath(entry))
-    return tuple(entries), False
+    return tuple(entries)
 
 
-def _integer(name: str, value: str | int, low: int, high: int) -> int:
+def _integer(text: str, name: str, spec: Spec) -> int:
+    return _within(text, name, spec, int)
+
+
+def _number(text: str, name: str, spec: Spec) -> float:
+    return _within(text, name, spec, float)
+
+
+def _within(text: str, name: str, spec: Spec, kind: type) -> int | float:
     try:
-        number = int(str(value).strip())
+        value = kind(text.strip())
     except ValueError:
-        number = low - 1
-    if not low <= number <= high:
-        raise ConfigError(f"{name} {value!r} is not valid: expected an integer from {low} to {high}.")
-    return number
+        value = None
+    if value is None or not spec.low <= value <= spec.high:
+        raise ConfigError(f"{name} {text!r} is not valid: expected {spec.allowed}.")
+    return value
+
+
+def _text(text: str, name: str, spec: Spec) -> str:
+    if spec.choices and text.strip().lower() not in spec.choices:
+        raise ConfigError(f"{name} {text!r} is not valid: expected {spec.allowed}.")
+    return text.strip().lower() if spec.choices else text
+
+
+def _path(text: str, name: str, spec: Spec) -> Path:
+    if not text.strip():
+        raise ConfigError(f"{name} {text!r} is not valid: expected a directory path.")
+    return Path(text)
+
+
+def _subdirectories(text: str, name: str, spec: Spec) -> tuple[str, ...]:
+    return parse_subdirectories(text, name)
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How one option is read and shown: its meaning, parser, bounds, and where it applies."""
+
+    meaning: str
+    parse: Callable[[str, str, Spec], object]
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    shown: str | None = None  # the default as the README shows it, when not the value itself
+    environment: bool = True  # read from LOG_VIEWER_<NAME>
+    blueprint: bool = False  # also a keyword of log_viewer_blueprint()
+
+    @property
+    def allowed(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        if self.low is not None:
+            kind = "an integer" if self.parse is _integer else "a number"
+            return f"{kind} from {_number_text(self.low)} to {_number_text(self.high)}"
+        return "a directory path" if self.parse is _path else "text"
+
+
+def option(default: object, meaning: str, parse=_text, **spec: object) -> Field:
+    """A field of ``Settings``: its default and its ``Spec``."""
+    return field(default=default, metadata={"spec": Spec(meaning, parse, **spec)})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option of the service, the server's own included, resolved and checked."""
+
+    log_directory: Path = option(
+        Path(BAKED["log_directory"]),
+        "the log directory; a relative path is relative to this project's root",
+        _path,
+        shown=BAKED["log_directory"],
+    )
+    allowed_subdirectories: tuple[str, ...] = option(
+        parse_subdirectories(BAKED["allowed_subdirectories"]),
+        "comma-separated subdirectories that may be viewed too, `*` for all",
+        _subdirectories,
+        shown=BAKED["allowed_subdirectories"] or "none",
+    )
+    url_prefix: str = option(BAKED["url_prefix"], "where the viewer is mounted (baked)", environment=False)
+    auth: str = option(BAKED["auth"], "basic or none (baked)", environment=False)
+    username: str = option("admin", "Basic-auth user name")
+    password: str | None = option(None, "Basic-auth password", shown="none")
+    password_hash: str | None = option(
+        None,
+        "instead of a clear password, a werkzeug hash "
+        "(`python -c \"from werkzeug.security import generate_password_hash as g; print(g('secret'))\"`)",
+        shown="none",
+    )
+    state_directory: Path | None = option(
+        None,
+        "where offset files go; refused inside the log directory",
+        _path,
+        shown="a private temporary directory",
+        blueprint=True,
+    )
+    backlog_lines: int = option(
+        BAKED["backlog_lines"],
+        "lines a new viewer gets from the end of the file",
+        _integer,
+        low=0,
+        high=100_000,
+        blueprint=True,
+    )
+    max_line_length: int = option(
+        64 * 1024,
+        "longer lines are cut, with a marker (characters)",
+        _integer,
+        low=80,
+        high=16 * 1024 * 1024,
+        blueprint=True,
+    )
+    max_streams: int = option(
+        4000, "open streams per worker; past it, `503`", _integer, low=1, high=1_000_000, blueprint=True
+    )
+    line_cap: int = option(5000, "lines the viewer page keeps", _integer, low=100, high=1_000_000, blueprint=True)
+    heartbeat_seconds: float = option(
+        15.0, "longest silence on a stream before a comment line is sent", _number, low=1, high=300, blueprint=True
+    )
+    poll_interval: float = option(
+        0.5,
+        "seconds between looks at a file where inotify does not reach",
+        _number,
+        low=0.05,
+        high=60,
+        blueprint=True,
+    )
+    retry_ms: int = option(
+        1000,
+        "how long a browser waits before it reconnects (milliseconds)",
+        _integer,
+        low=100,
+        high=600_000,
+        blueprint=True,
+    )
+    bind: str = option(f"127.0.0.1:{BAKED['port']}", "gunicorn's listening address")
+    workers: int = option(BAKED["workers"], "gunicorn worker processes", _integer, low=1, high=128)
+    log_level: str = option("info", "gunicorn's log level", choices=LOG_LEVELS)
+
+    @property
+    def any_subdirectory(self) -> bool:
+        return "*" in self.allowed_subdirectories
+
+    @property
+    def allowed_directories(self) -> list[Path]:
+        return [self.log_directory / sub for sub in self.allowed_subdirectories if sub != "*"]
+
+
+SPECS: dict[str, Spec] = {f.name: f.metadata["spec"] for f in fields(Settings)}
+VARIABLES: dict[str, str] = {PREFIX + name.upper(): name for name, spec in SPECS.items() if spec.environment}
+
+
+def _check_bounds(values: Mapping[str, object]) -> None:
+    """Bounds of values given in code (the blueprint's keywords, a test's overrides)."""
+    for name, value in values.items():
+        spec = SPECS[name]
+        if spec.low is not None and not (isinstance(value, int | float) and spec.low <= value <= spec.high):
+            raise ConfigError(f"{name} {value!r} is not valid: expected {spec.allowed}.")
+
+
+def read_environment(environ: Mapping[str, str]) -> dict[str, object]:
+    """The options set by ``LOG_VIEWER_*`` variables, parsed; a misspelt or bad one is refused."""
+    values: dict[str, object] = {}
+    for variable, text in environ.items():
+        if not variable.startswith(PREFIX):
+            continue
+        if variable not in VARIABLES:
+            nearest = difflib.get_close_matches(variable, VARIABLES, n=1, cutoff=0.6)
+            hint = f"did you mean {nearest[0]}?" if nearest else f"the settings are {', '.join(VARIABLES)}."
+            raise ConfigError(f"{variable} is not a setting of this service: {hint}")
+        name = VARIABLES[variable]
+        values[name] = SPECS[name].parse(text, variable, SPECS[name])
+    return values
+
+
+def blueprint_options(options: Mapping[str, object]) -> Settings:
+    """Settings from the blueprint's keywords (the options marked ``blueprint``); others are refused."""
+    known = sorted(name for name, spec in SPECS.items() if spec.blueprint)
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise TypeError(f"log_viewer_blueprint() got unknown options {unknown}: expected some of {known}.")
+    _check_bounds(options)
+    return replace(Settings(), **options)
 
 
 def load_settings(environ: Mapping[str, str] = os.environ, overrides: Mapping[str, object] | None = None) -> Settings:
-    """Baked values, then ``LOG_VIEWER_*`` variables, then ``overrides`` (for tests)."""
-    env = {key[len(PREFIX) :].lower(): value for key, value in environ.items() if key.startswith(PREFIX)}
-    directory = env.get("log_directory", BAKED["log_directory"])
-    if not directory.strip():
-        raise ConfigError(f"{PREFIX}LOG_DIRECTORY {directory!r} is not valid: expected a directory path.")
-    subdirectories, any_subdirectory = parse_subdirectories(
-        env.get("allowed_subdirectories", BAKED["allowed_subdirectories"]), f"{PREFIX}ALLOWED_SUBDIRECTORIES"
+    """Defaults (the baked answers among them), then ``LOG_VIEWER_*`` variables, then ``overrides`` (for tests)."""
+    values = read_environment(environ)
+    unknown = sorted(set(overrides or {}) - set(SPECS))
+    if unknown:
+        raise ConfigError(f"unknown settings {unknown}: expected some of {sorted(SPECS)}.")
+    _check_bounds(overrides or {})
+    settings = Settings(**values | dict(overrides or {}))
+    state = settings.state_directory
+    settings = replace(
+        settings,
+        log_directory=Path(settings.log_directory).expanduser().absolute(),
+        state_directory=Path(state).expanduser().absolute() if state else None,
     )
-    state = env.get("state_directory")
-    settings = Settings(
-        log_directory=Path(directory).expanduser().absolute(),
-        allowed_subdirectories=subdirectories,
-        any_subdirectory=any_subdirectory,
-        username=env.get("username") or "admin",
-        password=env.get("password") or None,
-        password_hash=env.get("password_hash") or None,
-        state_directory=Path(state).absolute() if state else None,
-        backlog_lines=_integer(f"{PREFIX}BACKLOG_LINES", env.get("backlog_lines", BAKED["backlog_lines"]), 0, 100000),
-        max_line_length=_integer(f"{PREFIX}MAX_LINE_LENGTH", env.get("max_line_length", 65536), 80, 16 * 1024 * 1024),
-        max_streams=_integer(f"{PREFIX}MAX_STREAMS", env.get("max_streams", 4000), 1, 1_000_000),
-        line_cap=_integer(f"{PREFIX}LINE_CAP", env.get("line_cap", 5000), 100, 1_000_000),
-    )
-    if overrides:
-        known = {f.name for f in fields(Settings)}
-        unknown = set(overrides) - known
-        if unknown:
-            raise ConfigError(f"unknown settings {sorted(unknown)}: expected some of {sorted(known)}.")
-        settings = replace(settings, **overrides)
     state, logs = settings.state_directory, settings.log_directory
     if state and (state.resolve().is_relative_to(logs.resolve()) or logs.resolve().is_relative_to(state.resolve())):
         raise ConfigError(
@@ -117,3 +265,15 @@ def load_settings(environ: Mapping[str, str] = os.environ, overrides: Mapping[st
             "set one of them (the username defaults to admin), or bake the project with auth=none."
         )
     return settings
+
+
+def settings_table() -> str:
+    """The README's table of ``LOG_VIEWER_*`` variables, from the declarations."""
+    rows = ["| variable | default | allowed | meaning |", "|---|---|---|---|"]
+    for declared in fields(Settings):
+        spec = declared.metadata["spec"]
+        if spec.environment:
+            default = spec.shown if spec.shown is not None else declared.default
+            allowed = spec.allowed if spec.low is not None or spec.choices else ""
+            rows.append(f"| `{PREFIX}{declared.name.upper()}` | {default} | {allowed} | {spec.meaning} |")
+    return "\n".join(rows)

@@ -37,9 +37,12 @@ def render(batch: Batch) -> str:
 def follow(tailer: Tailer, watchers: WatcherPool, retry_ms: int) -> Iterator[str]:
     """Events for every new line until the client leaves, the file is refused, or the worker stops.
 
-    The file is read only after it changed. The watcher's ticks (every half
-    heartbeat) wake idle streams; one silent for a whole tick sends a comment,
-    so silence never reaches a heartbeat, and no stream holds a timer.
+    The file is read after the watcher reports a change. Its ticks (every half
+    heartbeat) wake idle streams: one silent for half a tick sends a comment,
+    so silence never reaches a heartbeat; one that heard of no change asks the
+    tailer whether a read could find anything (two ``stat`` calls), so a missed
+    or coalesced notification costs at most one tick. No stream holds a timer
+    of its own.
     """
     yield sse.retry(retry_ms)
     with watchers.watch(str(tailer.path)) as watcher:
@@ -53,9 +56,13 @@ def follow(tailer: Tailer, watchers: WatcherPool, retry_ms: int) -> Iterator[str
                 if "refused" in batch.notices:
                     return
                 continue
-            while watcher.changes == seen and not watchers.closing.is_set():
+            while not watchers.closing.is_set():
                 ticket.wait()
                 ticket = watcher.ticket()
-                if watcher.changes == seen and time.monotonic() - last_sent >= watcher.tick:
+                if watcher.changes != seen:
+                    break
+                if time.monotonic() - last_sent >= watcher.tick / 2:
                     yield sse.comment()
                     last_sent = time.monotonic()
+                if tailer.stale():
+                    break

@@ -17,13 +17,17 @@ the viewer needs:
   yet" here;
 * it recognises only known rotated names; a file renamed to any name in the
   same directory is also found by its inode, and a copytruncate copy must
-  match the cursor's fingerprint.
+  match the cursor's fingerprint;
+* after a rotated file it jumps to the log itself, skipping every file rotated
+  in between (a storm of rotations between two reads); we move to the next
+  rotated sibling in the order they were written (``next_in_rotation``).
 """
 
 from __future__ import annotations
 
 import gzip
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +40,8 @@ from .cursor import FINGERPRINT_BYTES, Cursor, fingerprint, fingerprint_at
 BLOCK_SIZE = 256 * 1024
 BACKLOG_MAX_BYTES = 8 * 1024 * 1024
 CUT_MARKER = " [… line cut at {limit} characters]"
+# What follows a log's name in a rotated sibling: app.log.1, app.log-20240101, app.log.2024-01-01_10.
+_ROTATION_SUFFIX = re.compile(r"[.\-_](\d[\d.\-_]*)")
 
 
 @dataclass
@@ -110,6 +116,33 @@ class _Pygtail(Pygtail):
             pass
         return None
 
+    def next_in_rotation(self, held: int) -> str | None:
+        """The rotated sibling written next after the open file ``held``; None when the log itself is next.
+
+        Rotated files are ordered by their last write (``st_mtime_ns``); files
+        with equal times by their names' numbers (``.3`` is older than ``.2``,
+        ``-20240102`` newer than ``-20240101``). Compressed copies are not
+        followed: they repeat a file already read.
+        """
+        info = os.fstat(held)
+        directory, name = os.path.split(self.filename)
+        family, held_key = [], (info.st_mtime_ns, float("-inf"))
+        try:
+            with os.scandir(directory or ".") as entries:
+                for entry in entries:
+                    suffix = entry.name[len(name) :] if entry.name.startswith(name) else ""
+                    if not _ROTATION_SUFFIX.fullmatch(suffix) or not entry.is_file(follow_symlinks=False):
+                        continue
+                    key = (entry.stat(follow_symlinks=False).st_mtime_ns, _rotation_rank(suffix))
+                    if entry.inode() == info.st_ino:
+                        held_key = key
+                    else:
+                        family.append((key, entry.path))
+        except OSError:
+            return None
+        later = [(key, path) for key, path in family if key > held_key]
+        return min(later)[1] if later else None
+
     def _copy_matches(self, candidate: str) -> bool:
         if candidate.endswith(".gz"):
             return True
@@ -118,6 +151,12 @@ class _Pygtail(Pygtail):
                 return fingerprint_at(fh.fileno(), self.offset) == self.fingerprint
         except OSError:
             return False
+
+
+def _rotation_rank(suffix: str) -> float:
+    """Higher is newer: ``.1`` after ``.2`` (a count of rotations), ``-20240102`` after ``-20240101`` (a date)."""
+    digits = "".join(ch for ch in suffix if ch.isdigit())
+    return -int(digits) if len(digits) < 6 else int(digits)
 
 
 def backlog_start(fd: int, size: int, lines: int) -> int:
@@ -151,9 +190,9 @@ class Tailer:
         path: Path,
         state_directory: Path,
         cursor: Cursor | None,
-        backlog_lines: int = 100,
-        max_line_length: int = 64 * 1024,
-        guard: Callable[[Path], bool] = lambda path: True,
+        backlog_lines: int,
+        max_line_length: int,
+        guard: Callable[[Path], bool],
     ) -> None:
         self.path = path
         self.max_line_length = max_line_length
@@ -194,6 +233,23 @@ class Tailer:
     def cursor(self) -> Cursor:
         fh = self._tail._filehandle()
         return Cursor(os.fstat(fh.fileno()).st_ino, fh.tell(), fingerprint(self._recent))
+
+    def stale(self) -> bool:
+        """Whether a read may find something: bytes past the cursor, or another file at the path.
+
+        Two ``stat`` calls, for the stream's safety net: a stream that heard of
+        no change looks here on each tick, so a missed wake costs one tick.
+        """
+        fh = self._tail.fh
+        if fh is None or fh.closed or self._tail.rotated_logfile or isinstance(fh, gzip.GzipFile):
+            return True
+        info = os.fstat(fh.fileno())
+        if info.st_size != fh.tell():
+            return True
+        try:
+            return os.stat(self.path).st_ino != info.st_ino or self._missing
+        except FileNotFoundError:
+            return not self._missing
 
     def read(self, limit: int = 4 * 1024 * 1024) -> Batch:
         """Complete lines from the cursor on, up to about ``limit`` bytes.
@@ -242,13 +298,14 @@ class Tailer:
             self._reopen(Cursor(info.st_ino, offset, fingerprint(self._recent)))
             return True
         if self._tail._is_new_file():
-            if not self.guard(self.path):
+            following = self._tail.next_in_rotation(fh.fileno())
+            if following is None and not self.guard(self.path):
                 self._refused = True
                 batch.notices.append("refused")
                 return False
             if partial:
                 batch.lines.extend(self._decode(partial))
-            self._tail.rotated_logfile = None
+            self._tail.rotated_logfile = following
             fh.close()
             self._tail.offset = 0
             self._recent = b""

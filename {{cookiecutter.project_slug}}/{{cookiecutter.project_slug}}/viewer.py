@@ -7,37 +7,19 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_file
 
 from .auth import Guard
+from .config import blueprint_options
 from .cursor import Cursor
 from .demo import demo_stream
 from .paths import AllowedPaths, LogFile, PathRefused
 from .streams import StreamSlots, follow
 from .tailer import Tailer
 from .watcher import WatcherPool
-
-
-@dataclass(frozen=True)
-class ViewerOptions:
-    """The blueprint's knobs; unknown keywords are refused by the dataclass."""
-
-    any_subdirectory: bool = False
-    guard: Guard | None = None
-    state_directory: str | os.PathLike | None = None
-    backlog_lines: int = 100
-    max_line_length: int = 64 * 1024
-    max_streams: int = 4000
-    line_cap: int = 5000
-    heartbeat_seconds: float = 15.0
-    retry_ms: int = 1000
-    poll_interval: float = 0.5
-    title: str = "Log viewer"
-    name: str = "log_viewer"
 
 
 def _event_stream(events: Iterable[str], on_close: Callable[[], None] | None = None) -> Response:
@@ -56,18 +38,28 @@ def end_streams(app: Flask) -> None:
 
 
 def log_viewer_blueprint(
-    base_path: str | os.PathLike, allowed_directories: list[str | os.PathLike] | None = None, **options: object
+    base_path: str | os.PathLike,
+    allowed_directories: list[str | os.PathLike] | None = None,
+    *,
+    any_subdirectory: bool = False,
+    guard: Guard | None = None,
+    title: str = "Log viewer",
+    name: str = "log_viewer",
+    **options: object,
 ) -> Blueprint:
     """A fresh blueprint serving the viewer, index, streams and downloads of ``base_path``.
 
     ``allowed_directories`` lists the directories whose files may be viewed
-    (``base_path`` is always one); ``options`` are the fields of ``ViewerOptions``.
+    (``base_path`` is always one; every subdirectory with ``any_subdirectory``);
+    ``guard`` answers instead of a route when it returns a response (auth);
+    ``name`` tells two viewers in one app apart. ``options`` are the settings
+    marked ``blueprint`` in ``config.Settings`` (``backlog_lines``, ``max_streams``, ...).
     """
-    opts = ViewerOptions(**options)
-    paths = AllowedPaths(base_path, list(allowed_directories or []), opts.any_subdirectory)
+    opts = blueprint_options(options)
+    paths = AllowedPaths(base_path, list(allowed_directories or []), any_subdirectory)
     watchers = WatcherPool(opts.poll_interval, opts.heartbeat_seconds)
     slots = StreamSlots(opts.max_streams)
-    blueprint = Blueprint(opts.name, __name__, template_folder="templates", static_folder="static")
+    blueprint = Blueprint(name, __name__, template_folder="templates", static_folder="static")
 
     @blueprint.record_once
     def register(state) -> None:
@@ -75,8 +67,8 @@ def log_viewer_blueprint(
 
     @blueprint.before_request
     def check_credentials() -> Response | None:
-        if opts.guard and request.endpoint != f"{blueprint.name}.static":
-            return opts.guard()
+        if guard and request.endpoint != f"{blueprint.name}.static":
+            return guard()
         return None
 
     def state_directory() -> Path:
@@ -104,15 +96,13 @@ def log_viewer_blueprint(
             }
             for log_file, info in paths.listing()
         ]
-        return render_template(
-            "log_viewer/index.html", files=files, title=opts.title, directory_exists=paths.base.is_dir()
-        )
+        return render_template("log_viewer/index.html", files=files, title=title, directory_exists=paths.base.is_dir())
 
     @blueprint.get("/view/", defaults={"path": None})
     @blueprint.get("/view/<path:path>")
     def view(path: str | None) -> str:
         log_file = resolve(path) if path is not None else None
-        return render_template("log_viewer/viewer.html", log_file=log_file, title=opts.title, line_cap=opts.line_cap)
+        return render_template("log_viewer/viewer.html", log_file=log_file, title=title, line_cap=opts.line_cap)
 
     @blueprint.get("/download/<path:path>")
     def download(path: str) -> Response:

@@ -53,7 +53,7 @@ class FileWatcher:
 class WatcherPool:
     """The watchers of one blueprint in one worker, shared by path and counted."""
 
-    def __init__(self, interval: float = 0.5, heartbeat: float = 15.0) -> None:
+    def __init__(self, interval: float, heartbeat: float) -> None:
         self.interval = interval
         self.heartbeat = heartbeat
         self._watchers: dict[str, FileWatcher] = {}

@@ -8,8 +8,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import require_tool
-from servers import AUTH, Server
+from helpers import AUTH, require_tool
+from servers import Server
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from servers import PREFIX
+from helpers import PREFIX
 
 from {{ cookiecutter.project_slug }}.demo_logger import LEVELS, make_line
 
@@ -36,7 +36,8 @@ def open_viewer(page, name: str = "app.log") -> None:
 
 def wait_for_line(page, text: str, timeout: float = 5000) -> None:
     page.wait_for_function(
-        "text => [...document.querySelectorAll('#log .l')].some(e => e.textContent === text)", arg=text,
+        "text => [...document.querySelectorAll('#log .l')].some(e => e.textContent === text)",
+        arg=text,
         timeout=timeout,
     )
 
@@ -61,8 +62,8 @@ HOSTILE = [
     '<img src=x onerror="window.pwned = 1">',
     "<script>window.pwned = 2</script>",
     '"><svg onload="window.pwned = 3">',
-    "<iframe srcdoc=\"<script>parent.pwned = 4</script>\"></iframe>",
-    "\x1b[31m<b onmouseover=\"window.pwned = 5\">bold?</b>\x1b[0m",
+    '<iframe srcdoc="<script>parent.pwned = 4</script>"></iframe>',
+    '\x1b[31m<b onmouseover="window.pwned = 5">bold?</b>\x1b[0m',
 ]
 
 

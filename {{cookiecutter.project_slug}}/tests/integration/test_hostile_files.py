@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from eventsource import EventSource
-from servers import AUTH, PREFIX, Server
+from helpers import AUTH, PREFIX
+from servers import Server
 
 pytestmark = pytest.mark.integration
 

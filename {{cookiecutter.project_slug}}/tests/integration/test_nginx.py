@@ -11,9 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import require_tool
 from eventsource import EventSource
-from servers import AUTH, PREFIX, PROJECT_ROOT, free_port
+from helpers import AUTH, PREFIX, PROJECT_ROOT, free_port, require_tool
 
 from {{ cookiecutter.project_slug }}.config import BAKED
 
@@ -36,10 +35,14 @@ def nginx(server, tmp_path: Path):
     (prefix / "nginx.conf").write_text(
         f"daemon off; worker_processes 1; pid {prefix / 'nginx.pid'}; error_log {prefix / 'error.log'} warn;\n"
         + "events { worker_connections 1024; }\n"
-        + "http { access_log off; " + temp + f" include {prefix / 'log-viewer.conf'}; " + "}\n"
+        + "http { access_log off; "
+        + temp
+        + f" include {prefix / 'log-viewer.conf'}; "
+        + "}\n"
     )
-    process = subprocess.Popen([binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     deadline = time.monotonic() + 10
     while not (prefix / "nginx.pid").exists():
         assert process.poll() is None, process.communicate()[0].decode()
@@ -70,8 +73,10 @@ def test_streams_arrive_through_nginx_unbuffered_at_the_sub_path(server, nginx):
     log.write_text("ready\n")
     direct = latencies(server.address, log)
     proxied = latencies(nginx, log)
-    print(f"append-to-receipt p50: direct {statistics.median(direct) * 1000:.2f} ms, "
-          f"through nginx {statistics.median(proxied) * 1000:.2f} ms")
+    print(
+        f"append-to-receipt p50: direct {statistics.median(direct) * 1000:.2f} ms, "
+        f"through nginx {statistics.median(proxied) * 1000:.2f} ms"
+    )
     # Each line arrived on its own before the next was written; a buffering proxy
     # would hold these small events until a buffer filled or the stream ended.
     assert max(proxied) < 1.0

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from eventsource import EventSource
-from servers import AUTH, PREFIX, Server
+from helpers import AUTH, PREFIX
+from servers import Server
 
 pytestmark = pytest.mark.integration
 
@@ -92,6 +93,33 @@ def test_rotation_while_streaming_loses_nothing(server):
     source.close()
     assert lines == ["first"] + [f"message {i} {'.' * 100}" for i in range(3000)]
     assert len(list(server.log_dir.glob("app.log.*"))) > 3  # it really rotated
+
+
+def test_a_stream_held_back_through_three_rotations_reads_every_file(server):
+    """The worker is stopped (load, a GC pause, a slow socket) while the log rotates three times."""
+    log = server.log_dir / "app.log"
+    handler = RotatingFileHandler(log, backupCount=5)
+    logger = logging.getLogger("integration.storm")
+    logger.propagate, logger.handlers[:] = False, [handler]
+    batches = {letter: [f"{letter}{i}" for i in range(10)] for letter in "abcd"}
+    for line in batches["a"]:
+        logger.warning(line)
+    source = EventSource(server.address, f"{PREFIX}/stream/app.log", AUTH)
+    try:
+        assert source.read_lines(10) == batches["a"]
+        [worker] = server.pids_holding(log)
+        os.kill(worker, signal.SIGSTOP)
+        try:
+            for letter in "bcd":
+                handler.doRollover()
+                for line in batches[letter]:
+                    logger.warning(line)
+        finally:
+            os.kill(worker, signal.SIGCONT)
+        assert source.read_lines(30) == batches["b"] + batches["c"] + batches["d"]
+    finally:
+        handler.close()
+        source.close()
 
 
 def test_killed_worker_the_client_resumes_and_loses_nothing(server):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -95,3 +96,15 @@ class Server:
             self.process.kill()
             self.process.wait()
         return time.monotonic() - started
+
+
+def emptied(directory: Path, subdirectories: tuple[str, ...] = ()) -> Path:
+    """``directory`` with nothing in it but the empty ``subdirectories``: a shared server's fresh start."""
+    for entry in directory.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    for name in subdirectories:
+        (directory / name).mkdir(parents=True)
+    return directory

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from helpers import AUTH, require_tool
-from servers import Server
+from servers import Server, emptied
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -35,18 +35,20 @@ def browser():
         launched.close()
 
 
-@pytest.fixture
-def log_dir(tmp_path: Path) -> Path:
-    directory = tmp_path / "logs"
-    (directory / "app").mkdir(parents=True)
-    return directory
-
-
-@pytest.fixture
-def server(log_dir: Path, tmp_path: Path) -> Iterator[Server]:
-    running = Server(log_dir, tmp_path / "state", LOG_VIEWER_ALLOWED_SUBDIRECTORIES="app").start()
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One gunicorn for the module's pages."""
+    root = tmp_path_factory.mktemp("server")
+    (root / "logs").mkdir()
+    running = Server(root / "logs", root / "state", LOG_VIEWER_ALLOWED_SUBDIRECTORIES="app").start()
     yield running
     running.stop()
+
+
+@pytest.fixture
+def log_dir(server: Server) -> Path:
+    """The server's log directory, emptied but for ``app/``: tests never see each other's files."""
+    return emptied(server.log_dir, ("app",))
 
 
 @pytest.fixture

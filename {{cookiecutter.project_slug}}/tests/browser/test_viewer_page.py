@@ -42,6 +42,7 @@ def wait_for_line(page, text: str, timeout: float = 5000) -> None:
     )
 
 
+@pytest.mark.answers
 def test_appended_lines_appear_live_and_in_order(page, log_dir):
     log = log_dir / "app.log"
     append(log, ["before"])
@@ -209,6 +210,7 @@ def test_rotation_and_missing_file_are_marked(page, log_dir):
     assert page.get_attribute("#status", "data-state") == "live"
 
 
+@pytest.mark.answers
 def test_index_lists_files_and_links_open_viewers(page, log_dir):
     append(log_dir / "main.log", ["main line"])
     append(log_dir / "app" / "api.log", ["api line"])

@@ -121,7 +121,8 @@ def test_file_deleted_while_streamed(server, check_worker):
     log.write_text("back\n")  # left for the fixture's listing, as the test made it
 
 
-def test_credentials_never_reach_the_logs(server):
+def test_credentials_never_reach_the_logs(fresh_server):
+    server = fresh_server
     (server.log_dir / "main.log").write_text("x\n")
     source = open_stream(server, "main.log")
     source.read_lines(1)

@@ -16,7 +16,7 @@ from helpers import AUTH, PREFIX, PROJECT_ROOT, free_port, require_tool
 
 from {{ cookiecutter.project_slug }}.config import BAKED
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.answers]
 
 
 @pytest.fixture

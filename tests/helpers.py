@@ -53,12 +53,15 @@ def wait_until_answering(url: str, process: subprocess.Popen, timeout: float = 3
 
 
 def stop_session(session: int) -> list[str]:
-    """SIGKILL every process left in a session (``start_new_session=True``); their command lines."""
+    """SIGKILL every live process left in a session (``start_new_session=True``); their command lines.
+
+    Zombies are skipped: they have ended, and reaping them is their parent's (or init's) job.
+    """
     stopped = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[3]) == session:  # after the name: state, ppid, pgrp, session
+            if int(fields[3]) == session and fields[0] != "Z":  # after the name: state, ppid, pgrp, session
                 pid = int(stat.parent.name)
                 stopped.append((stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:120])
                 os.kill(pid, signal.SIGKILL)

@@ -12,9 +12,9 @@ from helpers import IN_CI, stop_session
 
 SUITE_TIMEOUT = 600  # seconds for one whole generated suite; its own tests each have a timeout of their own
 
-# The defaults run the whole suite; the other bakes run what their answers can change: every
-# unit test, and the integration and browser tests marked ``answers`` (prefix, auth, through nginx).
-ANSWER_DEPENDENT = ("-m", "not (integration or browser) or answers")
+# The defaults run the whole suite; the other bakes run the tests marked ``answers``: those
+# whose outcome their answers can change (config, routes under the prefix, auth, nginx, the index page).
+ANSWER_DEPENDENT = ("-m", "answers")
 COMBINATIONS = {
     "defaults": {},
     "subdirectories-no-auth-nested-prefix": {

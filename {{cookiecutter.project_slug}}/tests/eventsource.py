@@ -55,6 +55,12 @@ class EventSource:
         self.response = self.connection.getresponse()
         self.status = self.response.status
 
+    def __enter__(self) -> EventSource:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def reconnect(self) -> None:
         self.close()
         self.connect()

@@ -58,7 +58,14 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.1)
+        self.stop()
         raise RuntimeError(f"gunicorn did not answer in {timeout} s: {self.output.read_text()[-2000:]}")
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
     def ready_workers(self) -> int:
         """Workers past post_worker_init (a SIGTERM during boot would wait out graceful_timeout)."""

@@ -6,6 +6,8 @@ from werkzeug.security import generate_password_hash
 
 from {{ cookiecutter.project_slug }} import create_app
 
+pytestmark = pytest.mark.answers  # prefix, auth and baked defaults shape these
+
 
 def basic(user: str, password: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}

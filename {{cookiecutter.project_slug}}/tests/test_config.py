@@ -13,6 +13,8 @@ from {{ cookiecutter.project_slug }}.config import (
     settings_table,
 )
 
+pytestmark = pytest.mark.answers  # prefix, auth and baked defaults shape these
+
 NO_AUTH = {"auth": "none"}
 
 

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from {{ cookiecutter.project_slug }} import create_app
 
+pytestmark = pytest.mark.answers  # prefix, auth and baked defaults shape these
+
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):

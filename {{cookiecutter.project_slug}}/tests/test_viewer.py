@@ -7,6 +7,8 @@ from helpers import PREFIX
 
 from {{ cookiecutter.project_slug }}.viewer import log_viewer_blueprint
 
+pytestmark = pytest.mark.answers  # prefix, auth and baked defaults shape these
+
 
 def first_chunks(response, count: int) -> str:
     """The first ``count`` chunks of a streamed response, then close it."""

@@ -38,7 +38,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         settings.allowed_directories,
         any_subdirectory=settings.any_subdirectory,
         guard=guard,
-        title={{ cookiecutter.project_name | tojson }},
+        title={{ cookiecutter.project_name | tojson | replace('\\"', '\\u0022') }},
         **{name: getattr(settings, name) for name, spec in SPECS.items() if spec.blueprint},
     )
     app.register_blueprint(viewer, url_prefix=settings.url_prefix)

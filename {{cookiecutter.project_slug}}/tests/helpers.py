@@ -36,8 +36,9 @@ def free_port() -> int:
 
 
 def make_tailer(log: Path, state: Path, cursor: Cursor | None = None, **values: object) -> Tailer:
-    """A ``Tailer`` with the declared defaults, and ``values`` (``backlog_lines``, ``max_line_length``, ``guard``)."""
+    """A ``Tailer`` with the declared defaults and ``values`` (``backlog_lines``, ``batch_bytes``, ``guard``...)."""
     defaults = Settings()
-    values = {"backlog_lines": defaults.backlog_lines, "max_line_length": defaults.max_line_length} | values
+    declared = {name: getattr(defaults, name) for name in ("backlog_lines", "max_line_length", "batch_bytes")}
+    values = declared | values
     values.setdefault("guard", lambda path: True)
     return Tailer(log, state, cursor, **values)

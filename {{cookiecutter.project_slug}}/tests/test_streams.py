@@ -24,10 +24,10 @@ def test_retry_backlog_then_live_lines(tmp_path):
     log.parent.mkdir()
     log.write_text("old\n")
     tailer, _pool, events = stream(log, tmp_path / "state")
-    assert next(events) == "retry: 1000\n\n"
-    assert '<div class="l">old</div>' in next(events)
+    assert next(events) == b"retry: 1000\n\n"
+    assert b'<div class="l">old</div>' in next(events)
     gevent.spawn_later(0.05, lambda: log.open("a").write("new\n"))
-    assert '<div class="l">new</div>' in next(events)
+    assert b'<div class="l">new</div>' in next(events)
     events.close()
     tailer.close()
 
@@ -43,7 +43,7 @@ def test_heartbeat_after_silence_without_reading_the_file(tmp_path, monkeypatch)
     monkeypatch.setattr(tailer, "read", lambda: reads.append(1) or original())
     sent = [time.monotonic()]
     for _ in range(4):
-        assert next(events) == ": keepalive\n\n"
+        assert next(events) == b": keepalive\n\n"
         sent.append(time.monotonic())
     gaps = [later - earlier for earlier, later in pairwise(sent)]
     # Never a whole heartbeat (0.2 s) of silence, give or take scheduling on a busy machine.
@@ -83,7 +83,7 @@ def test_a_swallowed_notification_costs_one_tick(tmp_path, monkeypatch):
             fh.write("new\n")
         assert running.waiting()  # nobody told the stream
         watcher.wake()  # what the tick timer does
-        assert '<div class="l">new</div>' in running.events.get(timeout=5)
+        assert b'<div class="l">new</div>' in running.events.get(timeout=5)
     running.close()
 
 
@@ -101,7 +101,7 @@ def test_a_line_written_through_mmap_shows_on_the_next_tick(tmp_path):
             mapped[4:] = line
         assert running.waiting()
         watcher.wake()
-        assert '<div class="l">mapped line</div>' in running.events.get(timeout=5)
+        assert b'<div class="l">mapped line</div>' in running.events.get(timeout=5)
     running.close()
 
 

@@ -29,11 +29,11 @@ def append(path: Path, text: str | bytes) -> None:
 
 
 def read_all(tailer: Tailer) -> tuple[list[str], list[str]]:
-    """Lines and notices until the tailer has nothing more."""
+    """Lines and notices until the tailer has nothing more (as a stream reads: on while ``more``)."""
     lines, notices = [], []
     while True:
         batch = tailer.read()
-        if not batch.lines and not batch.notices:
+        if not batch.lines and not batch.notices and not batch.more:
             return lines, notices
         lines += batch.lines
         notices += batch.notices

@@ -181,6 +181,23 @@ class Settings:
         high=60,
         blueprint=True,
     )
+    batch_bytes: int = option(
+        128 * 1024,
+        "most bytes of log read into one event, and a stream socket's send buffer: a client that stops reading "
+        "holds about this much",
+        _integer,
+        low=4096,
+        high=16 * 1024 * 1024,
+        blueprint=True,
+    )
+    stall_seconds: float = option(
+        60.0,
+        "a client that takes longer than this to accept one event is dropped",
+        _number,
+        low=1,
+        high=3600,
+        blueprint=True,
+    )
     retry_ms: int = option(
         1000,
         "how long a browser waits before it reconnects (milliseconds)",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+import gevent
+
 from . import sse
 from .tailer import Batch, Tailer
 from .watcher import WatcherPool
@@ -34,8 +36,8 @@ def render(batch: Batch) -> str:
     return out + "".join(sse.event(notice, event_id, name=notice) for notice in batch.notices)
 
 
-def follow(tailer: Tailer, watchers: WatcherPool, retry_ms: int) -> Iterator[str]:
-    """Events for every new line until the client leaves, the file is refused, or the worker stops.
+def follow(tailer: Tailer, watchers: WatcherPool, retry_ms: int) -> Iterator[bytes]:
+    """Events (UTF-8) for every new line until the client leaves, the file is refused, or the worker stops.
 
     The file is read after the watcher reports a change. Its ticks (every half
     heartbeat) wake idle streams: one silent for half a tick sends a comment,
@@ -44,17 +46,23 @@ def follow(tailer: Tailer, watchers: WatcherPool, retry_ms: int) -> Iterator[str
     or coalesced notification costs at most one tick. No stream holds a timer
     of its own.
     """
-    yield sse.retry(retry_ms)
+    yield sse.retry(retry_ms).encode()
     with watchers.watch(str(tailer.path)) as watcher:
         last_sent = time.monotonic()
         while not watchers.closing.is_set():
             ticket, seen = watcher.ticket(), watcher.changes
             batch = tailer.read()
             if batch.lines or batch.notices:
-                yield render(batch)
+                # Bytes: the server sends them as they are, with no encoded copy beside them.
+                event, refused = render(batch).encode(), "refused" in batch.notices
+                del batch  # while a slow client takes the event, hold only the event
+                yield event
                 last_sent = time.monotonic()
-                if "refused" in batch.notices:
+                if refused:
                     return
+                continue
+            if batch.more:  # skipping a cut line's rest: read on, letting other greenlets run
+                gevent.sleep(0)
                 continue
             while not watchers.closing.is_set():
                 ticket.wait()
@@ -62,7 +70,7 @@ def follow(tailer: Tailer, watchers: WatcherPool, retry_ms: int) -> Iterator[str
                 if watcher.changes != seen:
                     break
                 if time.monotonic() - last_sent >= watcher.tick / 2:
-                    yield sse.comment()
+                    yield sse.comment().encode()
                     last_sent = time.monotonic()
                 if tailer.stale():
                     break

@@ -37,7 +37,6 @@ from pygtail import Pygtail
 
 from .cursor import FINGERPRINT_BYTES, Cursor, fingerprint, fingerprint_at
 
-BLOCK_SIZE = 256 * 1024
 BACKLOG_MAX_BYTES = 8 * 1024 * 1024
 CUT_MARKER = " [… line cut at {limit} characters]"
 # What follows a log's name in a rotated sibling: app.log.1, app.log-20240101, app.log.2024-01-01_10.
@@ -51,6 +50,7 @@ class Batch:
     lines: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     cursor: Cursor | None = None
+    more: bool = False  # the read stopped at its byte budget, not at the end of the data
 
 
 class _Pygtail(Pygtail):
@@ -192,10 +192,14 @@ class Tailer:
         cursor: Cursor | None,
         backlog_lines: int,
         max_line_length: int,
+        batch_bytes: int,
         guard: Callable[[Path], bool],
     ) -> None:
         self.path = path
         self.max_line_length = max_line_length
+        self.batch_bytes = batch_bytes
+        # A block holds at least one whole line of the longest kept length, or it could never end.
+        self._block = max(batch_bytes, max_line_length + 1)
         self.guard = guard
         self._skipping = False
         self._missing = False
@@ -251,18 +255,18 @@ class Tailer:
         except FileNotFoundError:
             return not self._missing
 
-    def read(self, limit: int = 4 * 1024 * 1024) -> Batch:
-        """Complete lines from the cursor on, up to about ``limit`` bytes.
+    def read(self) -> Batch:
+        """Complete lines from the cursor on, up to about ``batch_bytes``.
 
         A read ends at a notice (rotated, truncated, missing, refused), so the
         lines before it and after it travel in separate batches.
         """
         batch = Batch()
         consumed = 0
-        while consumed < limit and not self._refused:
+        while consumed < self.batch_bytes and not self._refused:
             fh = self._tail._filehandle()
             start = fh.tell()
-            block = fh.read(BLOCK_SIZE)
+            block = fh.read(self._block)
             consumed += len(block)
             if self._skipping:
                 newline = block.find(b"\n")
@@ -287,6 +291,8 @@ class Tailer:
             fh.seek(start)
             if not self._follow(fh, start, block, batch) or batch.notices:
                 break
+        else:
+            batch.more = not self._refused
         batch.cursor = self.cursor()
         return batch
 

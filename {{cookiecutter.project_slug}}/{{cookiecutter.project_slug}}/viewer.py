@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_file
 
 from .auth import Guard
+from .clients import ClientWatch
 from .config import blueprint_options
 from .cursor import Cursor
 from .demo import demo_stream
@@ -130,16 +131,22 @@ def log_viewer_blueprint(
                 cursor,
                 backlog_lines=opts.backlog_lines,
                 max_line_length=opts.max_line_length,
+                batch_bytes=opts.batch_bytes,
                 guard=paths.still_allowed,
             )
         except FileNotFoundError:
             slots.release()
             abort(404, "no such log file")
+        client = request.environ.get("gunicorn.socket")  # absent under other servers and the test client
+        watch = ClientWatch(client, opts.stall_seconds, opts.batch_bytes) if client else None
 
         def close() -> None:
+            if watch:
+                watch.close()
             tailer.close()
             slots.release()
 
-        return _event_stream(follow(tailer, watchers, opts.retry_ms), close)
+        events = follow(tailer, watchers, opts.retry_ms)
+        return _event_stream(watch.guard(events) if watch else events, close)
 
     return blueprint

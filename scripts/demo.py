@@ -2,7 +2,8 @@
 """Bake the template with its defaults into demo/ and run it with the demo logger.
 
 Creates .venv on first use. Prints the URL and the credentials, then serves
-until Ctrl-C (or for --seconds). The demo logger writes demo/log_viewer/logs/
+until Ctrl-C, SIGTERM or SIGHUP (or for --seconds), and then stops everything it
+started. A port already taken is refused before anything starts. The demo logger writes demo/log_viewer/logs/
 app.log and worker/jobs.log; the worker subdirectory is allowed for the demo.
 """
 
@@ -13,6 +14,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -37,16 +39,29 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None
 
 
 def interrupt(signum: int, frame: object) -> None:
-    """SIGTERM ends the demo like Ctrl-C does: through ``finally``, which stops what it started."""
+    """SIGTERM and SIGHUP end the demo as Ctrl-C does: through ``finally``, which stops what it started."""
     raise KeyboardInterrupt
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def main() -> None:
-    signal.signal(signal.SIGTERM, interrupt)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, default=3001, help="port to serve on (default 3001)")
     parser.add_argument("--seconds", type=float, default=0, help="stop after this long (default: until Ctrl-C)")
     args = parser.parse_args()
+    if not port_is_free(args.port):
+        sys.exit(f"port {args.port} is taken (another demo still running?): stop it, or pass --port")
     python = venv_python()
     bin_dir = python.parent
     shutil.rmtree(DEMO, ignore_errors=True)
@@ -59,9 +74,11 @@ def main() -> None:
         "LOG_VIEWER_BIND": f"127.0.0.1:{args.port}",
         "PYTHONPATH": str(project),
     }
-    logger = subprocess.Popen([python, "-m", "log_viewer.demo_logger", "--rate", "4"], cwd=project, env=env)
-    service = subprocess.Popen([bin_dir / "gunicorn", "-c", "gunicorn.conf.py"], cwd=project, env=env)
+    started: list[subprocess.Popen] = []
     try:
+        started.append(subprocess.Popen([python, "-m", "log_viewer.demo_logger", "--rate", "4"], cwd=project, env=env))
+        service = subprocess.Popen([bin_dir / "gunicorn", "-c", "gunicorn.conf.py"], cwd=project, env=env)
+        started.append(service)
         wait_for(f"http://127.0.0.1:{args.port}/healthz", service)
         print(
             f"\n  Log viewer: http://127.0.0.1:{args.port}/logs/"
@@ -75,13 +92,21 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        for process in (service, logger):
-            process.send_signal(signal.SIGTERM)
-        for process in (service, logger):
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(started)
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    """SIGTERM each, then wait for each (SIGKILL after 15 s); a second signal meanwhile does not cut it short."""
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(signum, signal.SIG_IGN)
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import shutil
@@ -68,6 +69,32 @@ def stop_session(session: int) -> list[str]:
         except (OSError, IndexError, ValueError):
             continue
     return stopped
+
+
+def become_subreaper() -> None:
+    """Orphans of this process's descendants are re-parented here, so ``live_descendants`` sees every leak."""
+    PR_SET_CHILD_SUBREAPER = 36
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def live_descendants(pid: int | None = None) -> dict[int, str]:
+    """Processes below ``pid`` (this one by default) that are still running (not zombies): pid -> command."""
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if fields[0] != "Z":
+                child = int(stat.parent.name)
+                parents[child] = int(fields[1])
+                commands[child] = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:120]
+        except (OSError, IndexError, ValueError):
+            continue
+    found, frontier = {}, {pid or os.getpid()}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier and child not in found}
+        found.update({child: commands[child] for child in frontier})
+    return found
 
 
 def unrendered(project: Path) -> list[str]:

@@ -16,7 +16,7 @@ def stream(log, state, heartbeat=0.3):
     state.mkdir(exist_ok=True)
     tailer = make_tailer(log, state, None)
     pool = WatcherPool(interval=0.1, heartbeat=heartbeat)
-    return tailer, pool, follow(tailer, pool, retry_ms=1000)
+    return tailer, pool, follow(tailer, pool, retry_ms=1000, plain=False)
 
 
 def test_retry_backlog_then_live_lines(tmp_path):

@@ -70,6 +70,25 @@ def test_stream_headers_and_backlog(client):
     assert 'data: <div class="l">first</div>\ndata: <div class="l">second</div>' in text
 
 
+@pytest.mark.parametrize(
+    ("accept", "plain"),
+    [
+        ("text/plain", True),
+        ("text/plain, text/event-stream;q=0.5", True),
+        ("text/event-stream, text/plain", False),
+        ("text/html;q=0.9, text/plain;q=0.8", False),
+        ("*/*", False),
+    ],
+)
+def test_accept_text_plain_gets_raw_lines(client, log_dir, accept, plain):
+    (log_dir / "main.log").write_text("<b>&amp;</b> \x1b[31mred\x1b[0m\n")
+    text = first_chunks(client.get(f"{PREFIX}/stream/main.log", headers={"Accept": accept}, buffered=False), 2)
+    raw = "data: <b>&amp;</b> \x1b[31mred\x1b[0m\n"
+    assert (raw in text) == plain
+    assert ('<div class="l">' in text) != plain
+    assert "\nid: " in text  # cursors and resume as in the HTML stream
+
+
 def test_stream_resumes_from_last_event_id(client, log_dir):
     text = first_chunks(client.get(f"{PREFIX}/stream/main.log", buffered=False), 2)
     cursor = next(line[4:] for line in text.splitlines() if line.startswith("id: "))

@@ -39,6 +39,11 @@ def event(data: str, event_id: str | None = None, name: str | None = None) -> st
     return head + "".join(f"data: {line}\n" for line in data.replace("\r", "").split("\n")) + "\n"
 
 
+def plain_lines_event(lines: Iterable[str], event_id: str | None) -> str:
+    """One event carrying many log lines as they are, one ``data:`` field each (for scripts)."""
+    return event("\n".join(lines), event_id)
+
+
 def lines_event(lines: Iterable[str], event_id: str | None) -> str:
     """One event carrying many log lines, one ``data:`` field and one element each."""
     text = html.escape("\n".join(lines)).replace("\r", "&#13;")

@@ -29,15 +29,18 @@ class StreamSlots:
         self.open -= 1
 
 
-def render(batch: Batch) -> str:
-    """Lines first (one event), then each notice as a named event, all with the new cursor."""
+def render(batch: Batch, plain: bool = False) -> str:
+    """Lines first (one event: HTML elements, or ``plain`` text), then each notice as a named event."""
     event_id = batch.cursor.encode() if batch.cursor else None
-    out = sse.lines_event(batch.lines, event_id) if batch.lines else ""
+    lines_event = sse.plain_lines_event if plain else sse.lines_event
+    out = lines_event(batch.lines, event_id) if batch.lines else ""
     return out + "".join(sse.event(notice, event_id, name=notice) for notice in batch.notices)
 
 
-def follow(tailer: Tailer, watchers: WatcherPool, retry_ms: int) -> Iterator[bytes]:
+def follow(tailer: Tailer, watchers: WatcherPool, retry_ms: int, plain: bool) -> Iterator[bytes]:
     """Events (UTF-8) for every new line until the client leaves, the file is refused, or the worker stops.
+
+    ``plain`` sends each line as its raw text instead of an HTML element.
 
     The file is read after the watcher reports a change. Its ticks (every half
     heartbeat) wake idle streams: one silent for half a tick sends a comment,
@@ -54,7 +57,7 @@ def follow(tailer: Tailer, watchers: WatcherPool, retry_ms: int) -> Iterator[byt
             batch = tailer.read()
             if batch.lines or batch.notices:
                 # Bytes: the server sends them as they are, with no encoded copy beside them.
-                event, refused = render(batch).encode(), "refused" in batch.notices
+                event, refused = render(batch, plain).encode(), "refused" in batch.notices
                 del batch  # while a slow client takes the event, hold only the event
                 yield event
                 last_sent = time.monotonic()

@@ -32,6 +32,14 @@ def _event_stream(events: Iterable[str], on_close: Callable[[], None] | None = N
     return response
 
 
+def wants_plain_text() -> bool:
+    """``Accept: text/plain`` preferred to ``text/event-stream`` and ``text/html``: raw lines, for scripts."""
+    accept = request.accept_mimetypes
+    offered = [kind for kind, _quality in accept if kind in ("text/plain", "text/event-stream", "text/html")]
+    ranked = sorted(offered, key=lambda kind: -accept[kind])  # stable: the header's order breaks ties
+    return bool(ranked) and ranked[0] == "text/plain"
+
+
 def end_streams(app: Flask) -> None:
     """End the open streams of every log viewer in ``app`` (worker shutdown)."""
     for watchers in app.extensions.get("log_viewer", []):
@@ -146,7 +154,7 @@ def log_viewer_blueprint(
             tailer.close()
             slots.release()
 
-        events = follow(tailer, watchers, opts.retry_ms)
+        events = follow(tailer, watchers, opts.retry_ms, plain=wants_plain_text())
         return _event_stream(watch.guard(events) if watch else events, close)
 
     return blueprint

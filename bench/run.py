@@ -51,7 +51,7 @@ PASSWORD = "bench-secret"
 ORIGINAL = "flask-log-viewer==0.2.2"
 GUNICORN = ["-k", "gevent", "-w", "4", "--worker-connections", "5000", "--timeout", "30", "--graceful-timeout", "5"]
 SYSTEMS = ("ours", "original")
-SCENARIOS = ("latency", "delivery", "burst", "idle", "first_event")
+SCENARIOS = ("latency", "delivery", "burst", "idle", "first_event", "stalled")
 # Seconds to wait for stragglers: a browser's default retry is 3 s (shortened for --smoke).
 SETTLE = {"retry": 3.5, "idle": 3.0}
 TARGETS = {
@@ -286,6 +286,58 @@ def idle(system: System, viewers: int, window: float) -> dict:
     }
 
 
+def stalled(system: System, readers: int, megabytes: int) -> dict:
+    """Readers that never read while their file takes a burst; a calm viewer of another file meanwhile."""
+    hot, calm = system.log_dir / "stalled-hot.log", system.log_dir / "stalled-calm.log"
+    hot.write_text("start\n")
+    calm.touch()
+    sockets = []
+    for i in range(readers):
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", system.port))
+        request = "".join(f"{key}: {value}\r\n" for key, value in system.headers.items())
+        sock.sendall(f"GET {system.stream_path.format(hot.name)} HTTP/1.1\r\nHost: x\r\n{request}\r\n".encode())
+        sockets.append(sock)
+        if i % 100 == 99:
+            gevent.sleep(0.05)
+    written: dict[int, float] = {}
+    samples: list[float] = []
+
+    def on_lines(viewer, texts, now):
+        samples.extend(now - written[seq] for seq in map(seq_of, texts) if seq in written)
+
+    group = system.viewers(calm.name, 1, on_lines)
+    gevent.sleep(SETTLE["idle"])
+    baseline_rss = system.rss_kib()
+
+    def burst() -> None:
+        block = "".join(f"burst {i} {'.' * 70}\n" for i in range(13_000))  # 1 MB
+        with open(hot, "a") as fh:
+            for _ in range(megabytes):
+                fh.write(block)
+                fh.flush()
+                gevent.sleep(0.01)
+
+    writer = gevent.spawn(burst)
+    write_lines(calm, 0, 600, 200, written)  # 3 s at 200 lines/s, through the burst
+    writer.join()
+    gevent.sleep(1.0)
+    grown = system.rss_kib() - baseline_rss
+    stop_all(group)
+    for sock in sockets:
+        sock.close()
+    samples.sort()
+    return {
+        "readers": readers,
+        "burst_mb": megabytes,
+        "kib_per_stalled_reader": round(grown / readers, 1),
+        "calm_p50_ms": round(samples[len(samples) // 2] * 1000, 2) if samples else None,
+        "calm_p99_ms": round(samples[min(len(samples) - 1, int(0.99 * len(samples)))] * 1000, 2) if samples else None,
+        "calm_received_share": round(len(samples) / 600, 4),
+    }
+
+
 def first_event(system: System, size: int) -> dict:
     name = "big.log"
     path = system.log_dir / name
@@ -383,6 +435,7 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
         # Two heartbeat periods: every idle stream sends its 15 s comment twice in the window.
         "idle_window": 1 if smoke else 30,
         "big": 10_000_000 if smoke else 1_000_000_000,
+        "stalled": (20, 4) if smoke else (300, 47),  # readers, MB of burst (the slow-clients issue's case)
     }
     results: dict = {"machine": machine(), "smoke": smoke, "sizes": sizes, "systems": {}}
     for system in prepare(smoke, systems):
@@ -401,6 +454,9 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
             for viewers in sizes["idle"] if "idle" in scenarios else ():
                 figures[f"idle_{viewers}"] = idle(system, viewers, sizes["idle_window"])
                 print(system.name, f"idle_{viewers}", figures[f"idle_{viewers}"], flush=True)
+            if "stalled" in scenarios and system.name == "ours":  # the original holds no stream to stall
+                figures["stalled"] = stalled(system, *sizes["stalled"])
+                print(system.name, "stalled", figures["stalled"], flush=True)
             if "first_event" in scenarios:
                 figures["first_event"] = first_event(system, sizes["big"])
                 print(system.name, "first_event", figures["first_event"], flush=True)
@@ -490,6 +546,13 @@ def main() -> None:
     print("ratio = original / ours\n")
     if not partial:
         print(table(results))
+    if "stalled" in results["systems"].get("ours", {}):
+        f = results["systems"]["ours"]["stalled"]
+        print(
+            f"\nSlow clients (ours): {f['readers']} readers that never read, a {f['burst_mb']} MB burst to their file: "
+            f"{f['kib_per_stalled_reader']} KiB per stalled reader; a calm viewer of another file: "
+            f"p50 {f['calm_p50_ms']} ms, p99 {f['calm_p99_ms']} ms, {f['calm_received_share']:.0%} of its lines"
+        )
     print(f"\nfigures: {target}")
 
 

@@ -25,5 +25,6 @@ def test_benchmark_smoke_run_completes_and_reports_both_systems():
     results = json.loads((ROOT / "bench" / "results" / "smoke.json").read_text())
     assert set(results["systems"]) == {"ours", "original"}
     assert results["machine"]["cores"] >= 1
+    assert "stalled" in results["systems"]["ours"]
     for figures in results["systems"].values():
         assert {"latency_1", "delivery_3", "burst", "first_event"} <= set(figures)

@@ -82,7 +82,7 @@ def test_a_swallowed_notification_costs_one_tick(tmp_path, monkeypatch):
         with running.log.open("a") as fh:
             fh.write("new\n")
         assert running.waiting()  # nobody told the stream
-        watcher.wake()  # what the tick timer does
+        watcher.on_tick()  # what the tick timer does
         assert b'<div class="l">new</div>' in running.events.get(timeout=5)
     running.close()
 
@@ -100,7 +100,7 @@ def test_a_line_written_through_mmap_shows_on_the_next_tick(tmp_path):
         with mmap.mmap(fh.fileno(), 4 + len(line)) as mapped:
             mapped[4:] = line
         assert running.waiting()
-        watcher.wake()
+        watcher.on_tick()
         assert b'<div class="l">mapped line</div>' in running.events.get(timeout=5)
     running.close()
 

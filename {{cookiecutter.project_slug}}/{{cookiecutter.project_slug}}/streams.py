@@ -43,9 +43,9 @@ def follow(tailer: Tailer, watchers: WatcherPool, retry_ms: int, plain: bool) ->
     ``plain`` sends each line as its raw text instead of an HTML element.
 
     The file is read after the watcher reports a change. Its ticks (every half
-    heartbeat) wake idle streams: one silent for half a tick sends a comment,
-    so silence never reaches a heartbeat; one that heard of no change asks the
-    tailer whether a read could find anything (two ``stat`` calls), so a missed
+    heartbeat) wake idle streams: one silent for a tick sends a comment, so
+    silence stays within a heartbeat; one that heard of no change compares the
+    watcher's look at the path with its position (no system call), so a missed
     or coalesced notification costs at most one tick. No stream holds a timer
     of its own.
     """
@@ -72,8 +72,8 @@ def follow(tailer: Tailer, watchers: WatcherPool, retry_ms: int, plain: bool) ->
                 ticket = watcher.ticket()
                 if watcher.changes != seen:
                     break
-                if time.monotonic() - last_sent >= watcher.tick / 2:
+                if time.monotonic() - last_sent >= watcher.tick:
                     yield sse.comment().encode()
                     last_sent = time.monotonic()
-                if tailer.stale():
+                if tailer.stale(watcher.current):
                     break

@@ -203,6 +203,7 @@ class Tailer:
         self.guard = guard
         self._skipping = False
         self._missing = False
+        self._last: Cursor | None = None  # where the last read ended
         self._refused = False
         fd, self.offset_file = tempfile.mkstemp(prefix="stream-", suffix=".offset", dir=state_directory)
         os.close(fd)
@@ -238,22 +239,19 @@ class Tailer:
         fh = self._tail._filehandle()
         return Cursor(os.fstat(fh.fileno()).st_ino, fh.tell(), fingerprint(self._recent))
 
-    def stale(self) -> bool:
+    def stale(self, current: os.stat_result | None) -> bool:
         """Whether a read may find something: bytes past the cursor, or another file at the path.
 
-        Two ``stat`` calls, for the stream's safety net: a stream that heard of
-        no change looks here on each tick, so a missed wake costs one tick.
+        ``current`` is the path's ``stat`` (None: missing), taken once per tick
+        by the file's watcher for all its streams: the stream's safety net, so
+        a missed wake costs one tick and an idle stream no system call.
         """
-        fh = self._tail.fh
-        if fh is None or fh.closed or self._tail.rotated_logfile or isinstance(fh, gzip.GzipFile):
+        fh, last = self._tail.fh, self._last
+        if fh is None or fh.closed or self._tail.rotated_logfile or isinstance(fh, gzip.GzipFile) or last is None:
             return True
-        info = os.fstat(fh.fileno())
-        if info.st_size != fh.tell():
-            return True
-        try:
-            return os.stat(self.path).st_ino != info.st_ino or self._missing
-        except FileNotFoundError:
+        if current is None:
             return not self._missing
+        return self._missing or current.st_ino != last.inode or current.st_size != last.offset
 
     def read(self) -> Batch:
         """Complete lines from the cursor on, up to about ``batch_bytes``.
@@ -293,7 +291,7 @@ class Tailer:
                 break
         else:
             batch.more = not self._refused
-        batch.cursor = self.cursor()
+        batch.cursor = self._last = self.cursor()
         return batch
 
     def _follow(self, fh, offset: int, partial: bytes, batch: Batch) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_file
 
 from .auth import Guard
-from .clients import ClientWatch
+from .clients import Clients
 from .config import blueprint_options
 from .cursor import Cursor
 from .demo import demo_stream
@@ -68,6 +68,7 @@ def log_viewer_blueprint(
     paths = AllowedPaths(base_path, list(allowed_directories or []), any_subdirectory)
     watchers = WatcherPool(opts.poll_interval, opts.heartbeat_seconds)
     slots = StreamSlots(opts.max_streams)
+    clients = Clients(opts.stall_seconds, opts.batch_bytes)
     blueprint = Blueprint(name, __name__, template_folder="templates", static_folder="static")
 
     @blueprint.record_once
@@ -146,7 +147,7 @@ def log_viewer_blueprint(
             slots.release()
             abort(404, "no such log file")
         client = request.environ.get("gunicorn.socket")  # absent under other servers and the test client
-        watch = ClientWatch(client, opts.stall_seconds, opts.batch_bytes) if client else None
+        watch = clients.watch(client) if client else None
 
         def close() -> None:
             if watch:

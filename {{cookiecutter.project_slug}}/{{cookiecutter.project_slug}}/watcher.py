@@ -5,16 +5,27 @@ where inotify does not reach) fires on append, rotation and truncation; a
 timer ticks every half heartbeat. Either sets the current ``Event`` and
 installs a fresh one, so every stream of that file wakes once, and streams of
 other files sleep on. ``changes`` counts file changes, so a stream woken by a
-tick knows it need not read. Idle streams hold no timer of their own.
+tick knows it heard of nothing; ``current`` is the path's ``stat`` taken at
+each tick, one for all the file's streams, which compare it with their own
+position in case a change went unheard. Idle streams hold no timer of their own.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import gevent
 from gevent.event import Event
+
+
+def look(path: str) -> os.stat_result | None:
+    """The path's ``stat``, or None when nothing is there."""
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 class FileWatcher:
@@ -23,17 +34,24 @@ class FileWatcher:
     def __init__(self, path: str, interval: float, heartbeat: float) -> None:
         self._changed = Event()
         self.changes = 0
+        self.path = path
+        self.current = look(path)
         self.tick = heartbeat / 2
         self.users = 0
         loop = gevent.get_hub().loop
         self._stat = loop.stat(path, interval)
         self._stat.start(self._on_change)
         self._timer = loop.timer(self.tick, self.tick)
-        self._timer.start(self.wake)
+        self._timer.start(self.on_tick)
 
     def ticket(self) -> Event:
         """Take this before reading: it is set by the next change or tick after it."""
         return self._changed
+
+    def on_tick(self) -> None:
+        """Look at the path again, then wake every stream of it."""
+        self.current = look(self.path)
+        self.wake()
 
     def _on_change(self) -> None:
         self.changes += 1

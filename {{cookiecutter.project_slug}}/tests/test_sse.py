@@ -1,3 +1,4 @@
+import html
 import re
 from html.parser import HTMLParser
 
@@ -121,3 +122,10 @@ def test_property_any_text_becomes_fixed_elements_and_the_same_text(lines):
                 assert re.fullmatch(r"#[0-9a-f]{6}", value), value
     text = [sse._ESCAPE_SEQUENCE.sub("", piece) for line in lines for piece in line.split("\n")]
     assert [line.replace("\0", "\ufffd") for line in parser.lines] == [t.replace("\0", "\ufffd") for t in text]
+
+
+def test_a_renderer_error_shows_the_text_instead_of_stopping_the_stream():
+    huge = "\x1b[" + "9" * 5000 + "mstill shown\x1b[0m"  # past int()'s digit limit
+    event = sse.lines_event(["before", huge, "after"], "1")
+    texts = [html.unescape(re.sub(r"<[^>]+>", "", line)) for line in event.split("\n") if line.startswith("data:")]
+    assert texts == ["data: before", "data: still shown", "data: after"]

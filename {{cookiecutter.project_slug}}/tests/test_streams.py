@@ -105,6 +105,17 @@ def test_a_line_written_through_mmap_shows_on_the_next_tick(tmp_path):
     running.close()
 
 
+def test_after_a_cut_line_the_next_line_comes_without_another_change(tmp_path):
+    running = Running(tmp_path, "old\n")
+    with running.log.open("ab") as fh:
+        fh.write(b"y" * 3_000_000 + b"\nshort\n")  # then silence: no change, no tick
+    events = [running.events.get(timeout=5)]
+    while b">short<" not in events[-1]:
+        events.append(running.events.get(timeout=5))
+    assert b"line cut at" in events[0]
+    running.close()
+
+
 def test_closing_the_pool_ends_streams(tmp_path):
     log = tmp_path / "logs" / "a.log"
     log.parent.mkdir()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import make_tailer
 
-from {{ cookiecutter.project_slug }}.tailer import Tailer, backlog_start
+from {{ cookiecutter.project_slug }}.tailer import NotRegularFile, Tailer, backlog_start, open_log
 from {{ cookiecutter.project_slug }}.watcher import look
 
 
@@ -324,3 +324,22 @@ def test_a_name_turned_into_a_link_outside_is_not_followed(log, state, tmp_path)
     log.symlink_to(outside)
     lines, notices = read_all(tailer)
     assert "secret" not in lines and "refused" in notices
+
+
+def test_a_long_line_then_a_short_one_then_silence_delivers_both(log, state):
+    append(log, b"")
+    tailer = make_tailer(log, state, None, max_line_length=1000, batch_bytes=4096)
+    append(log, b"y" * 3_000_000 + b"\nshort\n")  # nothing is appended after this
+    lines, _ = read_all(tailer)
+    assert len(lines) == 2 and "cut" in lines[0] and lines[1] == "short"
+
+
+def test_a_fifo_taking_the_name_is_refused_without_blocking(log, state):
+    append(log, numbered(0, 2))
+    tailer = make_tailer(log, state, None)
+    read_all(tailer)
+    log.rename(log.with_name("app.log.1"))
+    os.mkfifo(log)  # open() would wait for a writer
+    assert read_all(tailer)[1] == ["rotated", "refused"]
+    with pytest.raises(NotRegularFile):
+        open_log(log)

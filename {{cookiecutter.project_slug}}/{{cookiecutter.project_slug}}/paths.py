@@ -73,9 +73,16 @@ class AllowedPaths:
         return LogFile("/".join(parts), real)
 
     def still_allowed(self, path: Path) -> bool:
-        """Whether ``path`` (a name already served) still leads inside the allowed set."""
+        """Whether ``path`` (a name already served) still leads to a regular file inside the allowed set."""
         real = Path(os.path.realpath(path))
-        return real.is_relative_to(self.base) and self.allows_directory(real.parent)
+        if not (real.is_relative_to(self.base) and self.allows_directory(real.parent)):
+            return False
+        try:
+            return stat.S_ISREG(os.stat(real).st_mode)
+        except FileNotFoundError:
+            return True  # gone between two looks: the tailer reports it missing
+        except OSError:
+            return False
 
     def _worth_walking(self, directory: Path) -> bool:
         if self.any_subdirectory:

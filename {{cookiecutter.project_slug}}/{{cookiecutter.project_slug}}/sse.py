@@ -48,7 +48,7 @@ def lines_event(lines: Iterable[str], event_id: str | None) -> str:
     """One event carrying many log lines, one ``data:`` field and one element each."""
     text = html.escape("\n".join(lines)).replace("\r", "&#13;")
     if "\x1b" in text:
-        text = "\n".join(ansi_to_html(line) for line in text.split("\n"))
+        text = "\n".join(_styled(line) for line in text.split("\n"))
     head = f"id: {event_id}\n" if event_id else ""
     body = text.replace("\n", f"{LINE_CLOSE}\ndata: {LINE_OPEN}")
     return f"{head}data: {LINE_OPEN}{body}{LINE_CLOSE}\n\n"
@@ -115,6 +115,14 @@ class _Style:
         if not classes and not attributes:
             return ""
         return f'<span class="{" ".join(classes)}"{attributes}>' if classes else f"<span{attributes}>"
+
+
+def _styled(escaped_line: str) -> str:
+    """``ansi_to_html``, or the text without its escapes if that fails: no line may stop a stream."""
+    try:
+        return ansi_to_html(escaped_line)
+    except Exception:  # e.g. an SGR parameter of 5,000 digits: past int()'s limit
+        return _ESCAPE_SEQUENCE.sub("", escaped_line)
 
 
 def ansi_to_html(escaped_line: str) -> str:

@@ -25,10 +25,12 @@ the viewer needs:
 
 from __future__ import annotations
 
+import errno
 import gzip
+import io
 import os
 import re
-import tempfile
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,7 @@ from pathlib import Path
 from pygtail import Pygtail
 
 from .cursor import FINGERPRINT_BYTES, Cursor, fingerprint, fingerprint_at
+from .state import new_offset_file
 
 BACKLOG_MAX_BYTES = 8 * 1024 * 1024
 CUT_MARKER = " [… line cut at {limit} characters]"
@@ -67,7 +70,7 @@ class _Pygtail(Pygtail):
     def _rewritten_in_place(self) -> bool:
         """Same inode and long enough, but other bytes before the offset."""
         try:
-            with open(self.filename, "rb", buffering=0) as fh:
+            with open_log(self.filename) as fh:
                 same_inode = os.fstat(fh.fileno()).st_ino == self.offset_file_inode
                 return same_inode and fingerprint_at(fh.fileno(), self.offset) != self.fingerprint
         except FileNotFoundError:
@@ -84,9 +87,10 @@ class _Pygtail(Pygtail):
             filename = self.rotated_logfile or self.filename
             # Held open across reads, as pygtail does; closed by Tailer.close().
             if filename.endswith(".gz"):
+                open_log(filename).close()  # refuses a FIFO before gzip would wait on it
                 self.fh = gzip.open(filename, "rb")  # noqa: SIM115
             else:
-                self.fh = open(filename, "rb", buffering=0)  # noqa: SIM115
+                self.fh = open_log(filename)
             self.fh.seek(self.offset)
         return self.fh
 
@@ -147,10 +151,26 @@ class _Pygtail(Pygtail):
         if candidate.endswith(".gz"):
             return True
         try:
-            with open(candidate, "rb", buffering=0) as fh:
+            with open_log(candidate) as fh:
                 return fingerprint_at(fh.fileno(), self.offset) == self.fingerprint
         except OSError:
             return False
+
+
+def open_log(path: str | os.PathLike) -> io.FileIO:
+    """An unbuffered binary file, opened without blocking: a FIFO (or any non-regular file) is refused.
+
+    ``open()`` of a FIFO waits for a writer, which would freeze every greenlet of the worker.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotRegularFile(errno.EINVAL, "not a regular file", str(path))
+    return io.FileIO(fd, "rb")
+
+
+class NotRegularFile(OSError):
+    """A log name that leads to a FIFO, a device or a directory."""
 
 
 def _rotation_rank(suffix: str) -> float:
@@ -205,14 +225,13 @@ class Tailer:
         self._missing = False
         self._last: Cursor | None = None  # where the last read ended
         self._refused = False
-        fd, self.offset_file = tempfile.mkstemp(prefix="stream-", suffix=".offset", dir=state_directory)
-        os.close(fd)
+        self.offset_file = new_offset_file(state_directory)
         if cursor is None:
             cursor = self._backlog_cursor(backlog_lines)
         self._open(cursor)
 
     def _backlog_cursor(self, lines: int) -> Cursor:
-        with open(self.path, "rb", buffering=0) as fh:
+        with open_log(self.path) as fh:
             info = os.fstat(fh.fileno())
             start = backlog_start(fh.fileno(), info.st_size, lines)
             return Cursor(info.st_ino, start, fingerprint_at(fh.fileno(), start))
@@ -262,7 +281,11 @@ class Tailer:
         batch = Batch()
         consumed = 0
         while consumed < self.batch_bytes and not self._refused:
-            fh = self._tail._filehandle()
+            try:
+                fh = self._tail._filehandle()
+            except NotRegularFile:
+                self._refuse(batch)
+                break
             start = fh.tell()
             block = fh.read(self._block)
             consumed += len(block)
@@ -291,8 +314,18 @@ class Tailer:
                 break
         else:
             batch.more = not self._refused
-        batch.cursor = self._last = self.cursor()
+        if not self._refused:  # a refused name has no position: the last one stands
+            try:
+                self._last = self.cursor()
+            except NotRegularFile:
+                self._refuse(batch)
+        batch.cursor = self._last
         return batch
+
+    def _refuse(self, batch: Batch) -> None:
+        """The name now leads to a FIFO or the like: never wait on it, end the stream."""
+        self._refused = True
+        batch.notices.append("refused")
 
     def _follow(self, fh, offset: int, partial: bytes, batch: Batch) -> bool:
         """At the end of the data: move on through rotation or truncation if one happened."""
@@ -304,8 +337,7 @@ class Tailer:
         if self._tail._is_new_file():
             following = self._tail.next_in_rotation(fh.fileno())
             if following is None and not self.guard(self.path):
-                self._refused = True
-                batch.notices.append("refused")
+                self._refuse(batch)
                 return False
             if partial:
                 batch.lines.extend(self._decode(partial))

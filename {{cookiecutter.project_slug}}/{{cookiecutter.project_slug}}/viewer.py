@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +15,7 @@ from .config import blueprint_options
 from .cursor import Cursor
 from .demo import demo_stream
 from .paths import AllowedPaths, LogFile, PathRefused
+from .state import private_directory, sweep
 from .streams import StreamSlots, follow
 from .tailer import Tailer
 from .watcher import WatcherPool
@@ -74,6 +72,8 @@ def log_viewer_blueprint(
     @blueprint.record_once
     def register(state) -> None:
         state.app.extensions.setdefault("log_viewer", []).append(watchers)
+        # What workers killed before they could clean up left (each worker builds its app as it starts).
+        sweep(Path(opts.state_directory) if opts.state_directory else None)
 
     @blueprint.before_request
     def check_credentials() -> Response | None:
@@ -84,9 +84,8 @@ def log_viewer_blueprint(
     def state_directory() -> Path:
         if opts.state_directory is None:
             if "log_viewer_state" not in current_app.extensions:
-                private = current_app.extensions["log_viewer_state"] = tempfile.mkdtemp(prefix="log-viewer-")
-                atexit.register(shutil.rmtree, private, True)
-            return Path(current_app.extensions["log_viewer_state"])
+                current_app.extensions["log_viewer_state"] = private_directory()
+            return current_app.extensions["log_viewer_state"]
         Path(opts.state_directory).mkdir(parents=True, exist_ok=True)
         return Path(opts.state_directory)
 
@@ -146,6 +145,9 @@ def log_viewer_blueprint(
         except FileNotFoundError:
             slots.release()
             abort(404, "no such log file")
+        except OSError as error:  # turned into a FIFO, or unreadable, since the path was checked
+            slots.release()
+            abort(403, f"cannot stream this file: {error.strerror or error}")
         client = request.environ.get("gunicorn.socket")  # absent under other servers and the test client
         watch = clients.watch(client) if client else None
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import random
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,39 @@ def test_credentials_never_reach_the_logs(fresh_server):
     source.close()
     server.stop()
     assert AUTH[1] not in server.output.read_text()
+
+
+def test_a_fifo_taking_the_followed_name_freezes_nobody(log_dir, tmp_path):
+    """mv app.log app.log.1; mkfifo app.log: open() would wait for a writer and stop the worker's hub."""
+    (log_dir / "app.log").write_text("one\n")
+    (log_dir / "other.log").write_text("other\n")
+    with Server(log_dir, tmp_path / "state", workers=1).start() as server:
+        source = open_stream(server, "app.log")
+        names = []
+        with source:
+            assert source.read_lines(1) == ["one"]
+            (log_dir / "app.log").rename(log_dir / "app.log.1")
+            os.mkfifo(log_dir / "app.log")
+            names = [event.name for event in source.events(within=20)]  # until the server ends the stream
+        assert names[-1] == "refused"
+        still_serves(server)  # the same (only) worker answers at once
+        answer = EventSource(server.address, f"{PREFIX}/stream/app.log", AUTH)
+        assert answer.status == 403
+        answer.close()
+
+
+def test_offset_files_of_killed_workers_are_swept(fresh_server):
+    server = fresh_server
+    state = Path(server.env["LOG_VIEWER_STATE_DIRECTORY"])
+    (server.log_dir / "app.log").write_text("x\n")
+    with open_stream(server, "app.log") as source:
+        assert source.read_lines(1) == ["x"]
+        (worker,) = server.pids_holding(server.log_dir / "app.log")
+        left = [name for name in os.listdir(state) if name.startswith(f"stream-{worker}-")]
+        assert len(left) == 1
+        os.kill(worker, signal.SIGKILL)  # no chance to remove its offset file
+    deadline = time.monotonic() + 30
+    while worker in server.worker_pids() or server.ready_workers() < 4:
+        assert time.monotonic() < deadline, "no replacement worker"
+        time.sleep(0.1)
+    assert not (state / left[0]).exists()  # the replacement swept it as it started

@@ -241,15 +241,15 @@ def test_cursor_into_a_renamed_file_resumes_there_then_follows(log, state):
     assert notices == ["rotated"]
 
 
-def test_cursor_into_a_file_renamed_to_an_unknown_name_is_found_by_inode(log, state):
+def test_cursor_into_a_file_renamed_to_a_name_outside_its_rotation_restarts_with_a_notice(log, state):
     append(log, numbered(0, 5))
     tailer = make_tailer(log, state, None)
     read_all(tailer)
     cursor = tailer.cursor()
     append(log, numbered(5, 6))
-    log.rename(log.with_name("archived-by-hand"))
+    log.rename(log.with_name("archived-by-hand"))  # not a rotated name: could be any other log
     append(log, numbered(6, 7))
-    assert read_all(make_tailer(log, state, cursor))[0] == ["line 5", "line 6"]
+    assert read_all(make_tailer(log, state, cursor)) == (["line 6"], ["reset"])
 
 
 def test_copytruncate_live(log, state):
@@ -343,3 +343,16 @@ def test_a_fifo_taking_the_name_is_refused_without_blocking(log, state):
     assert read_all(tailer)[1] == ["rotated", "refused"]
     with pytest.raises(NotRegularFile):
         open_log(log)
+
+
+def test_a_cursor_of_another_file_in_the_directory_restarts_with_a_notice(log, state):
+    other = log.with_name("other.log")
+    append(other, "other 0\nother 1\n")
+    reader = make_tailer(other, state, None)
+    read_all(reader)
+    foreign = reader.cursor()  # names other.log's inode, a sibling of app.log
+    reader.close()
+    append(log, numbered(0, 40))  # long enough that the foreign offset lies inside it
+    lines, notices = read_all(make_tailer(log, state, foreign))
+    assert notices == ["reset"]
+    assert lines == [f"line {i}" for i in range(40)]

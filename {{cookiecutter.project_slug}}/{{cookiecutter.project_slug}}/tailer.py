@@ -101,8 +101,9 @@ class _Pygtail(Pygtail):
             return False
 
     def _determine_rotated_logfile(self) -> str | None:
+        # The inode alone could name another log of the directory: the bytes before the offset must match too.
         renamed = self._sibling_with_inode(self.offset_file_inode)
-        if renamed:
+        if renamed and self._copy_matches(renamed):
             return renamed
         candidate = super()._determine_rotated_logfile()
         if candidate and self._copy_matches(candidate):
@@ -110,12 +111,16 @@ class _Pygtail(Pygtail):
         return None
 
     def _sibling_with_inode(self, inode: int) -> str | None:
-        directory = os.path.dirname(self.filename) or "."
+        """The rotated sibling (``app.log.1``, ``app.log-20261124``, ...) that is the file ``inode``.
+
+        Only rotated siblings: a cursor of another log in the same directory is not this file's.
+        """
+        directory, name = os.path.split(self.filename)
         try:
-            with os.scandir(directory) as entries:
+            with os.scandir(directory or ".") as entries:
                 for entry in entries:
-                    if entry.inode() == inode and entry.path != self.filename and entry.is_file(follow_symlinks=False):
-                        return entry.path
+                    if entry.inode() == inode and is_rotated_name(entry.name, name):
+                        return entry.path if entry.is_file(follow_symlinks=False) else None
         except OSError:
             pass
         return None
@@ -134,10 +139,11 @@ class _Pygtail(Pygtail):
         try:
             with os.scandir(directory or ".") as entries:
                 for entry in entries:
-                    suffix = entry.name[len(name) :] if entry.name.startswith(name) else ""
-                    if not _ROTATION_SUFFIX.fullmatch(suffix) or not entry.is_file(follow_symlinks=False):
+                    if not is_rotated_name(entry.name, name, compressed=False):
                         continue
-                    key = (entry.stat(follow_symlinks=False).st_mtime_ns, _rotation_rank(suffix))
+                    if not entry.is_file(follow_symlinks=False):
+                        continue
+                    key = (entry.stat(follow_symlinks=False).st_mtime_ns, _rotation_rank(entry.name[len(name) :]))
                     if entry.inode() == info.st_ino:
                         held_key = key
                     else:
@@ -171,6 +177,13 @@ def open_log(path: str | os.PathLike) -> io.FileIO:
 
 class NotRegularFile(OSError):
     """A log name that leads to a FIFO, a device or a directory."""
+
+
+def is_rotated_name(candidate: str, log_name: str, compressed: bool = True) -> bool:
+    """Whether ``candidate`` names a rotated sibling of ``log_name`` (``.gz`` ones too, if ``compressed``)."""
+    if compressed:
+        candidate = candidate.removesuffix(".gz")
+    return candidate.startswith(log_name) and bool(_ROTATION_SUFFIX.fullmatch(candidate[len(log_name) :]))
 
 
 def _rotation_rank(suffix: str) -> float:
@@ -226,9 +239,18 @@ class Tailer:
         self._last: Cursor | None = None  # where the last read ended
         self._refused = False
         self.offset_file = new_offset_file(state_directory)
+        self._pending: list[str] = []  # notices for the first read
         if cursor is None:
             cursor = self._backlog_cursor(backlog_lines)
         self._open(cursor)
+        if not self._placed(cursor):
+            self._pending.append("reset")  # not this file's cursor, or its lines are gone: from the start
+
+    def _placed(self, cursor: Cursor) -> bool:
+        """Whether reading starts where ``cursor`` says, in this file or a rotated sibling or copy of it."""
+        if self._tail.offset != cursor.offset:
+            return False
+        return bool(self._tail.rotated_logfile) or os.fstat(self._tail._filehandle().fileno()).st_ino == cursor.inode
 
     def _backlog_cursor(self, lines: int) -> Cursor:
         with open_log(self.path) as fh:
@@ -278,6 +300,10 @@ class Tailer:
         A read ends at a notice (rotated, truncated, missing, refused), so the
         lines before it and after it travel in separate batches.
         """
+        if self._pending:  # a notice about where this stream starts goes out before any line
+            batch, self._pending = Batch(notices=self._pending), []
+            batch.cursor = self._last = self.cursor()
+            return batch
         batch = Batch()
         consumed = 0
         while consumed < self.batch_bytes and not self._refused:

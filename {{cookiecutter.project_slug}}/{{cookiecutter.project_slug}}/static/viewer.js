@@ -48,7 +48,8 @@
     rotated: "file rotated: following the new file",
     truncated: "file truncated: following from its start",
     missing: "file missing: waiting for it to come back",
-    refused: "file replaced by a link outside the log directory: stopped",
+    refused: "file replaced by a link outside the log directory or by something not a file: stopped",
+    reset: "position not found in this file (rotated away, or another file's): showing it from its start",
   };
   for (const [name, text] of Object.entries(notices)) {
     log.addEventListener(name, () => {

@@ -265,6 +265,19 @@ def test_copytruncate_live(log, state):
     assert notices[0] == "truncated"
 
 
+def test_copytruncate_then_a_burst_past_the_old_offset_before_the_next_look(log, state):
+    append(log, numbered(0, 20))
+    tailer = make_tailer(log, state, None)
+    read_all(tailer)
+    append(log, numbered(20, 25))  # written before the copy, not yet read
+    shutil.copyfile(log, log.with_name("app.log.1"))
+    os.truncate(log, 0)
+    append(log, numbered(100, 160))  # regrows past the old offset: the size looks like growth
+    lines, notices = read_all(tailer)
+    assert lines == [f"line {i}" for i in [*range(20, 25), *range(100, 160)]]
+    assert notices[0] == "truncated"
+
+
 def test_copytruncate_with_a_cursor(log, state):
     append(log, numbered(0, 5))
     tailer = make_tailer(log, state, None)

@@ -305,6 +305,10 @@ class Tailer:
             batch.cursor = self._last = self.cursor()
             return batch
         batch = Batch()
+        if self._rewritten():
+            batch.notices.append("truncated")
+            batch.cursor = self._last = self.cursor()
+            return batch
         consumed = 0
         while consumed < self.batch_bytes and not self._refused:
             try:
@@ -347,6 +351,21 @@ class Tailer:
                 self._refuse(batch)
         batch.cursor = self._last
         return batch
+
+    def _rewritten(self) -> bool:
+        """Truncated and written again past our position since the last read (copytruncate, then a burst).
+
+        Size alone cannot tell; the bytes just before our position can (one 64-byte ``pread``).
+        When they changed, pygtail is made anew at the cursor, and finds the copy by its fingerprint.
+        """
+        fh = self._tail.fh
+        if fh is None or fh.closed or self._tail.rotated_logfile or isinstance(fh, gzip.GzipFile):
+            return False
+        offset = fh.tell()
+        if offset == 0 or fingerprint_at(fh.fileno(), offset) == fingerprint(self._recent):
+            return False
+        self._reopen(Cursor(os.fstat(fh.fileno()).st_ino, offset, fingerprint(self._recent)))
+        return True
 
     def _refuse(self, batch: Batch) -> None:
         """The name now leads to a FIFO or the like: never wait on it, end the stream."""

@@ -252,6 +252,24 @@ def test_cursor_into_a_file_renamed_to_a_name_outside_its_rotation_restarts_with
     assert read_all(make_tailer(log, state, cursor)) == (["line 6"], ["reset"])
 
 
+def test_a_cursor_into_a_file_compressed_since_resumes_in_the_gz(log, state):
+    """logrotate ``compress`` without ``delaycompress``: app.log.1 is gone, app.log.1.gz holds it."""
+    append(log, numbered(0, 5))
+    tailer = make_tailer(log, state, None)
+    read_all(tailer)
+    cursor = tailer.cursor()
+    tailer.close()
+    append(log, numbered(5, 1000))
+    log.with_name("app.log.2.gz").write_bytes(gzip.compress(b"an older rotation\n" * 50))
+    with gzip.open(log.with_name("app.log.1.gz"), "wb") as packed:
+        packed.write(log.read_bytes())
+    log.unlink()
+    append(log, numbered(1000, 1002))
+    lines, notices = read_all(make_tailer(log, state, cursor))
+    assert lines == [f"line {i}" for i in range(5, 1002)]
+    assert notices == ["rotated"]
+
+
 def test_copytruncate_live(log, state):
     append(log, numbered(0, 5))
     tailer = make_tailer(log, state, None)

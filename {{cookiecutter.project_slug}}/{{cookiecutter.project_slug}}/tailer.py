@@ -31,6 +31,7 @@ import io
 import os
 import re
 import stat
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,7 +109,24 @@ class _Pygtail(Pygtail):
         candidate = super()._determine_rotated_logfile()
         if candidate and self._copy_matches(candidate):
             return candidate
-        return None
+        return self._compressed_copy()
+
+    def _compressed_copy(self) -> str | None:
+        """The ``.gz`` sibling holding the cursor's bytes (rotated and compressed before we came back).
+
+        Newest first; each is decompressed up to the cursor to compare its fingerprint.
+        """
+        directory, name = os.path.split(self.filename)
+        try:
+            with os.scandir(directory or ".") as entries:
+                found = [
+                    (entry.stat().st_mtime_ns, entry.path)
+                    for entry in entries
+                    if entry.name.endswith(".gz") and is_rotated_name(entry.name, name)
+                ]
+        except OSError:
+            return None
+        return next((path for _, path in sorted(found, reverse=True) if self._copy_matches(path)), None)
 
     def _sibling_with_inode(self, inode: int) -> str | None:
         """The rotated sibling (``app.log.1``, ``app.log-20261124``, ...) that is the file ``inode``.
@@ -154,12 +172,17 @@ class _Pygtail(Pygtail):
         return min(later)[1] if later else None
 
     def _copy_matches(self, candidate: str) -> bool:
-        if candidate.endswith(".gz"):
-            return True
+        """Whether ``candidate`` holds the cursor's bytes at the cursor's offset (decompressed, for ``.gz``)."""
         try:
             with open_log(candidate) as fh:
-                return fingerprint_at(fh.fileno(), self.offset) == self.fingerprint
-        except OSError:
+                if not candidate.endswith(".gz"):
+                    return fingerprint_at(fh.fileno(), self.offset) == self.fingerprint
+                start = max(0, self.offset - FINGERPRINT_BYTES)
+                with gzip.GzipFile(fileobj=fh) as unpacked:
+                    unpacked.seek(start)
+                    before = unpacked.read(self.offset - start)
+                return len(before) == self.offset - start and fingerprint(before) == self.fingerprint
+        except (OSError, EOFError, zlib.error):  # a .gz still being written, or corrupt
             return False
 
 

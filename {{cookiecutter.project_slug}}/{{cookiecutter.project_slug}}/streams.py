@@ -12,6 +12,9 @@ from .tailer import Batch, Tailer
 from .watcher import WatcherPool
 
 
+KEEPALIVE = sse.comment().encode()
+
+
 class StreamSlots:
     """A cap on the open streams of one blueprint in one worker."""
 
@@ -73,7 +76,7 @@ def follow(tailer: Tailer, watchers: WatcherPool, retry_ms: int, plain: bool) ->
                 if watcher.changes != seen:
                     break
                 if time.monotonic() - last_sent >= watcher.tick:
-                    yield sse.comment().encode()
+                    yield KEEPALIVE
                     last_sent = time.monotonic()
                 if tailer.stale(watcher.current):
                     break

@@ -39,6 +39,6 @@ def make_tailer(log: Path, state: Path, cursor: Cursor | None = None, **values: 
     """A ``Tailer`` with the declared defaults and ``values`` (``backlog_lines``, ``batch_bytes``, ``guard``...)."""
     defaults = Settings()
     declared = {name: getattr(defaults, name) for name in ("backlog_lines", "max_line_length", "batch_bytes")}
-    values = declared | values
-    values.setdefault("guard", lambda path: True)
+    # Tests not about draining a renamed file move on at once (the declared wait is 1 s).
+    values = declared | {"rotate_wait": 0.0, "guard": lambda path: True} | values
     return Tailer(log, state, cursor, **values)

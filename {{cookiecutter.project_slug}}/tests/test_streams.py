@@ -11,10 +11,10 @@ from {{ cookiecutter.project_slug }}.streams import StreamSlots, follow
 from {{ cookiecutter.project_slug }}.watcher import FileWatcher, WatcherPool
 
 
-def stream(log, state, heartbeat=0.3):
+def stream(log, state, heartbeat=0.3, **tailer_values):
     log.parent.mkdir(exist_ok=True)
     state.mkdir(exist_ok=True)
-    tailer = make_tailer(log, state, None)
+    tailer = make_tailer(log, state, None, **tailer_values)
     pool = WatcherPool(interval=0.1, heartbeat=heartbeat)
     return tailer, pool, follow(tailer, pool, retry_ms=1000, plain=False)
 
@@ -56,11 +56,12 @@ def test_heartbeat_after_silence_without_reading_the_file(tmp_path, monkeypatch)
 class Running:
     """A stream consumed by its own greenlet, as a response is: events queue up as it sends them."""
 
-    def __init__(self, tmp_path, text: str) -> None:
+    def __init__(self, tmp_path, text: str, **tailer_values) -> None:
         self.log = tmp_path / "logs" / "a.log"
         self.log.parent.mkdir()
         self.log.write_text(text)
-        self.tailer, self.pool, events = stream(self.log, tmp_path / "state", heartbeat=30)  # ticks are ours
+        # heartbeat 30 s: every tick is the test's own
+        self.tailer, self.pool, events = stream(self.log, tmp_path / "state", heartbeat=30, **tailer_values)
         self.events: gevent.queue.Queue = gevent.queue.Queue()
         self.greenlet = gevent.spawn(lambda: [self.events.put(event) for event in events])
         self.events.get(timeout=5), self.events.get(timeout=5)  # retry, backlog
@@ -113,6 +114,23 @@ def test_after_a_cut_line_the_next_line_comes_without_another_change(tmp_path):
     while b">short<" not in events[-1]:
         events.append(running.events.get(timeout=5))
     assert b"line cut at" in events[0]
+    running.close()
+
+
+def test_a_renamed_log_still_written_is_drained_before_the_new_one(tmp_path):
+    """logrotate ``create``, and the writer reopens its log a little later (nginx, a postrotate script)."""
+    running = Running(tmp_path, "a0\n", rotate_wait=0.5)
+    old = running.log.with_name("a.log.1")
+    with running.log.open("a") as writer:
+        running.log.rename(old)
+        running.log.write_text("new 0\n")
+        gevent.sleep(0.2)
+        writer.write("a1\n")  # still the renamed file
+    received = []
+    while b">new 0<" not in b"".join(received):
+        received.append(running.events.get(timeout=5))  # no tick comes: the stream wakes itself
+    text = b"".join(received)
+    assert text.index(b">a1<") < text.index(b"event: rotated") < text.index(b">new 0<")
     running.close()
 
 

@@ -2,6 +2,7 @@ import gzip
 import logging
 import os
 import shutil
+import time
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -387,3 +388,16 @@ def test_a_cursor_of_another_file_in_the_directory_restarts_with_a_notice(log, s
     lines, notices = read_all(make_tailer(log, state, foreign))
     assert notices == ["reset"]
     assert lines == [f"line {i}" for i in range(40)]
+
+
+def test_a_renamed_log_is_drained_until_quiet(log, state):
+    append(log, numbered(0, 5))
+    tailer = make_tailer(log, state, None, rotate_wait=0.3)
+    read_all(tailer)
+    log.rename(log.with_name("app.log.1"))
+    append(log, "new\n")
+    append(log.with_name("app.log.1"), numbered(5, 10))  # the writer has not reopened yet
+    assert read_all(tailer) == ([f"line {i}" for i in range(5, 10)], [])
+    assert 0 < tailer.wake_in <= 0.3
+    time.sleep(tailer.wake_in + 0.05)
+    assert read_all(tailer) == (["new"], ["rotated"])

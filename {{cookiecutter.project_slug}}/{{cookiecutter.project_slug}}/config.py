@@ -198,6 +198,15 @@ class Settings:
         high=3600,
         blueprint=True,
     )
+    rotate_wait_seconds: float = option(
+        1.0,
+        "a renamed log must be quiet this long before a stream moves on to the new file "
+        "(its writer may still append to it)",
+        _number,
+        low=0,
+        high=60,
+        blueprint=True,
+    )
     retry_ms: int = option(
         1000,
         "how long a browser waits before it reconnects (milliseconds)",

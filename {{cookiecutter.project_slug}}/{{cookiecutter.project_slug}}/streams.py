@@ -11,7 +11,6 @@ from . import sse
 from .tailer import Batch, Tailer
 from .watcher import WatcherPool
 
-
 KEEPALIVE = sse.comment().encode()
 
 
@@ -71,7 +70,8 @@ def follow(tailer: Tailer, watchers: WatcherPool, retry_ms: int, plain: bool) ->
                 gevent.sleep(0)
                 continue
             while not watchers.closing.is_set():
-                ticket.wait()
+                if not ticket.wait(tailer.wake_in):
+                    break  # the tailer asked to look again without a change (draining a renamed file)
                 ticket = watcher.ticket()
                 if watcher.changes != seen:
                     break

@@ -20,7 +20,9 @@ the viewer needs:
   match the cursor's fingerprint;
 * after a rotated file it jumps to the log itself, skipping every file rotated
   in between (a storm of rotations between two reads); we move to the next
-  rotated sibling in the order they were written (``next_in_rotation``).
+  rotated sibling in the order they were written (``next_in_rotation``), and
+  only once the file we hold has been quiet for ``rotate_wait`` seconds (its
+  writer may still be appending to it under its new name, as log shippers know).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import io
 import os
 import re
 import stat
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -249,11 +252,14 @@ class Tailer:
         backlog_lines: int,
         max_line_length: int,
         batch_bytes: int,
+        rotate_wait: float,
         guard: Callable[[Path], bool],
     ) -> None:
         self.path = path
         self.max_line_length = max_line_length
         self.batch_bytes = batch_bytes
+        self.rotate_wait = rotate_wait
+        self.wake_in: float | None = None  # read again this soon though nothing changes (draining)
         # A block holds at least one whole line of the longest kept length, or it could never end.
         self._block = max(batch_bytes, max_line_length + 1)
         self.guard = guard
@@ -328,6 +334,7 @@ class Tailer:
             batch.cursor = self._last = self.cursor()
             return batch
         batch = Batch()
+        self.wake_in = None
         if self._rewritten():
             batch.notices.append("truncated")
             batch.cursor = self._last = self.cursor()
@@ -403,6 +410,10 @@ class Tailer:
             self._reopen(Cursor(info.st_ino, offset, fingerprint(self._recent)))
             return True
         if self._tail._is_new_file():
+            quiet_for = time.time() - info.st_mtime
+            if quiet_for < self.rotate_wait:  # its writer may not have reopened the log yet: drain on
+                self.wake_in = self.rotate_wait - quiet_for
+                return False
             following = self._tail.next_in_rotation(fh.fileno())
             if following is None and not self.guard(self.path):
                 self._refuse(batch)

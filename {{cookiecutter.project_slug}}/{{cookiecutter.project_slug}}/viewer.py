@@ -140,6 +140,7 @@ def log_viewer_blueprint(
                 backlog_lines=opts.backlog_lines,
                 max_line_length=opts.max_line_length,
                 batch_bytes=opts.batch_bytes,
+                rotate_wait=opts.rotate_wait_seconds,
                 guard=paths.still_allowed,
             )
         except FileNotFoundError:

@@ -122,6 +122,22 @@ def test_a_stream_held_back_through_three_rotations_reads_every_file(server):
         source.close()
 
 
+def test_a_writer_that_reopens_its_log_late_loses_nothing(server):
+    """logrotate ``create``, and the application reopens its log 0.3 s later (nginx, a postrotate script)."""
+    log = server.log_dir / "app.log"
+    with open(log, "a", buffering=1) as old, EventSource(server.address, f"{PREFIX}/stream/app.log", AUTH) as source:
+        old.write("line 0 <b>&amp;</b>\n")
+        assert source.read_lines(1) == expected(0, 1)
+        log.rename(server.log_dir / "app.log.1")
+        log.touch()  # logrotate creates the new, empty log
+        for i in range(1, 100):  # still writing to the renamed file
+            old.write(f"line {i} <b>&amp;</b>\n")
+            if i % 33 == 0:
+                time.sleep(0.1)
+        write_lines(log, 100, 120)  # reopened
+        assert source.read_lines(119) == expected(1, 120)
+
+
 def test_killed_worker_the_client_resumes_and_loses_nothing(server):
     log = server.log_dir / "app.log"
     write_lines(log, 0, 100)
@@ -234,7 +250,8 @@ def test_polling_fallback_follows_the_file(log_dir, tmp_path):
     """
     log = log_dir / "app.log"
     write_lines(log, 0, 3)
-    server = Server(log_dir, tmp_path / "state", workers=2, GEVENT_LOOP="libuv", LOG_VIEWER_HEARTBEAT_SECONDS="2")
+    env = {"GEVENT_LOOP": "libuv", "LOG_VIEWER_HEARTBEAT_SECONDS": "2", "LOG_VIEWER_ROTATE_WAIT_SECONDS": "0.2"}
+    server = Server(log_dir, tmp_path / "state", workers=2, **env)
     with server.start() as polling, EventSource(polling.address, f"{PREFIX}/stream/app.log", AUTH) as source:
         assert source.read_lines(3) == expected(0, 3)
         for start in range(3, 53, 5):  # ten rounds of append, then rotate and write

@@ -401,3 +401,18 @@ def test_a_renamed_log_is_drained_until_quiet(log, state):
     assert 0 < tailer.wake_in <= 0.3
     time.sleep(tailer.wake_in + 0.05)
     assert read_all(tailer) == (["new"], ["rotated"])
+
+
+def test_a_rotated_file_ending_in_an_unterminated_line(log, state):
+    """The writer died mid-line, then the log rotated: the half line is shown, then the new file."""
+    append(log, numbered(0, 10))
+    tailer = make_tailer(log, state, None)
+    assert read_all(tailer)[0] == [f"line {i}" for i in range(10)]
+    append(log, numbered(10, 20) + "half a li")
+    log.rename(log.with_name("app.log.1"))
+    append(log, numbered(20, 30))
+    lines, notices = read_all(tailer)
+    assert lines == [f"line {i}" for i in range(10, 20)] + ["half a li"] + [f"line {i}" for i in range(20, 30)]
+    assert notices == ["rotated"]
+    append(log, numbered(30, 31))
+    assert read_all(tailer) == (["line 30"], [])

@@ -13,8 +13,8 @@ the viewer needs:
   ``Tailer`` notices the shrink and makes that new instance;
 * it writes ``<log>.offset`` beside the log; the offset file goes to the
   state directory instead (one per stream, removed when the stream ends);
-* it crashes when the log is missing between rotation steps; that is "not
-  yet" here;
+* it crashes when the log is missing between rotation steps (that is "not
+  yet" here), and never leaves a rotated file that ends in half a line;
 * it recognises only known rotated names; a file renamed to any name in the
   same directory is also found by its inode, and a copytruncate copy must
   match the cursor's fingerprint;
@@ -98,11 +98,19 @@ class _Pygtail(Pygtail):
             self.fh.seek(self.offset)
         return self.fh
 
-    def _is_new_file(self) -> bool:
+    def moved_on(self, held: os.stat_result) -> bool:
+        """Whether the file held is done with: a rotated sibling, or no longer the file at the log's name.
+
+        pygtail's ``_is_new_file`` also wants the read position at the end of the
+        file, so a rotated file ending in half a line (its writer died) was never
+        left; here the half line is the last line of that file.
+        """
+        if self.rotated_logfile:
+            return True
         try:
-            return bool(super()._is_new_file())
+            return os.stat(self.filename).st_ino != held.st_ino
         except FileNotFoundError:
-            return False
+            return False  # between the steps of a rotation: not yet
 
     def _determine_rotated_logfile(self) -> str | None:
         # The inode alone could name another log of the directory: the bytes before the offset must match too.
@@ -409,7 +417,7 @@ class Tailer:
             batch.notices.append("truncated")
             self._reopen(Cursor(info.st_ino, offset, fingerprint(self._recent)))
             return True
-        if self._tail._is_new_file():
+        if self._tail.moved_on(info):
             quiet_for = time.time() - info.st_mtime
             if quiet_for < self.rotate_wait:  # its writer may not have reopened the log yet: drain on
                 self.wake_in = self.rotate_wait - quiet_for

@@ -416,3 +416,23 @@ def test_a_rotated_file_ending_in_an_unterminated_line(log, state):
     assert notices == ["rotated"]
     append(log, numbered(30, 31))
     assert read_all(tailer) == (["line 30"], [])
+
+
+def test_a_cursor_taken_at_a_rotation_survives_a_copytruncate_of_the_next_file(log, state):
+    """The notice's cursor is the end of the old file: resuming there finds the copy of the new one."""
+    append(log, numbered(0, 5))
+    tailer = make_tailer(log, state, None)
+    read_all(tailer)
+    log.rename(log.with_name("app.log.1"))
+    log.touch()
+    batch = tailer.read()
+    assert (batch.lines, batch.notices) == ([], ["rotated"])
+    cursor = batch.cursor  # the event id the viewer keeps
+    tailer.close()
+    append(log, numbered(5, 20))  # the new file's lines, never read by this viewer...
+    log.with_name("app.log.1").rename(log.with_name("app.log.2"))
+    shutil.copyfile(log, log.with_name("app.log.1"))  # ...then copytruncate
+    os.truncate(log, 0)
+    append(log, numbered(20, 40))  # regrown past where the copy ends
+    lines, _ = read_all(make_tailer(log, state, cursor))
+    assert lines == [f"line {i}" for i in range(5, 40)]

@@ -120,24 +120,25 @@ class _Pygtail(Pygtail):
         candidate = super()._determine_rotated_logfile()
         if candidate and self._copy_matches(candidate):
             return candidate
-        return self._compressed_copy()
+        return self._copy_by_fingerprint()
 
-    def _compressed_copy(self) -> str | None:
-        """The ``.gz`` sibling holding the cursor's bytes (rotated and compressed before we came back).
+    def _copy_by_fingerprint(self) -> str | None:
+        """The rotated sibling holding the cursor's bytes at its offset: a copytruncate copy shifted
+        further since (``app.log.2``), or a file compressed before we came back (``app.log.1.gz``).
 
-        Newest first; each is decompressed up to the cursor to compare its fingerprint.
+        Plain files first, then compressed ones (each decompressed up to the cursor), newest first.
         """
         directory, name = os.path.split(self.filename)
         try:
             with os.scandir(directory or ".") as entries:
                 found = [
-                    (entry.stat().st_mtime_ns, entry.path)
+                    (entry.name.endswith(".gz"), -entry.stat().st_mtime_ns, entry.path)
                     for entry in entries
-                    if entry.name.endswith(".gz") and is_rotated_name(entry.name, name)
+                    if is_rotated_name(entry.name, name) and entry.is_file(follow_symlinks=False)
                 ]
         except OSError:
             return None
-        return next((path for _, path in sorted(found, reverse=True) if self._copy_matches(path)), None)
+        return next((path for *_, path in sorted(found) if self._copy_matches(path)), None)
 
     def _sibling_with_inode(self, inode: int) -> str | None:
         """The rotated sibling (``app.log.1``, ``app.log-20261124``, ...) that is the file ``inode``.
@@ -274,6 +275,7 @@ class Tailer:
         self._skipping = False
         self._missing = False
         self._last: Cursor | None = None  # where the last read ended
+        self._ended: Cursor | None = None  # the end of a file this read moved on from
         self._refused = False
         self.offset_file = new_offset_file(state_directory)
         self._pending: list[str] = []  # notices for the first read
@@ -384,9 +386,10 @@ class Tailer:
             batch.more = not self._refused
         if not self._refused:  # a refused name has no position: the last one stands
             try:
-                self._last = self.cursor()
+                self._last = self._ended or self.cursor()
             except NotRegularFile:
                 self._refuse(batch)
+        self._ended = None
         batch.cursor = self._last
         return batch
 
@@ -428,6 +431,10 @@ class Tailer:
                 return False
             if partial:
                 batch.lines.extend(self._decode(partial))
+                self._consume(partial)
+            # The batch's cursor is the end of this file, not the start of the next: offset 0 has no
+            # bytes to check, so a resume there could not tell the next file was copytruncated since.
+            self._ended = Cursor(info.st_ino, offset + len(partial), fingerprint(self._recent))
             self._tail.rotated_logfile = following
             fh.close()
             self._tail.offset = 0

@@ -31,7 +31,7 @@ class StreamSlots:
         self.open -= 1
 
 
-def render(batch: Batch, plain: bool = False) -> str:
+def render(batch: Batch, plain: bool) -> str:
     """Lines first (one event: HTML elements, or ``plain`` text), then each notice as a named event."""
     event_id = batch.cursor.encode() if batch.cursor else None
     lines_event = sse.plain_lines_event if plain else sse.lines_event

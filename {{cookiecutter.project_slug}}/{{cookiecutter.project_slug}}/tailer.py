@@ -122,38 +122,36 @@ class _Pygtail(Pygtail):
             return candidate
         return self._copy_by_fingerprint()
 
+    def _rotated_siblings(self, compressed: bool = True) -> list[os.DirEntry]:
+        """The regular files beside the log named as its rotations (``app.log.1``, ``app.log-20261124``, ...)."""
+        directory, name = os.path.split(self.filename)
+        try:
+            with os.scandir(directory or ".") as entries:
+                return [
+                    entry
+                    for entry in entries
+                    if is_rotated_name(entry.name, name, compressed) and entry.is_file(follow_symlinks=False)
+                ]
+        except OSError:
+            return []
+
     def _copy_by_fingerprint(self) -> str | None:
         """The rotated sibling holding the cursor's bytes at its offset: a copytruncate copy shifted
         further since (``app.log.2``), or a file compressed before we came back (``app.log.1.gz``).
 
         Plain files first, then compressed ones (each decompressed up to the cursor), newest first.
         """
-        directory, name = os.path.split(self.filename)
-        try:
-            with os.scandir(directory or ".") as entries:
-                found = [
-                    (entry.name.endswith(".gz"), -entry.stat().st_mtime_ns, entry.path)
-                    for entry in entries
-                    if is_rotated_name(entry.name, name) and entry.is_file(follow_symlinks=False)
-                ]
-        except OSError:
-            return None
-        return next((path for *_, path in sorted(found) if self._copy_matches(path)), None)
+        found = sorted(
+            (entry.name.endswith(".gz"), -entry.stat().st_mtime_ns, entry.path) for entry in self._rotated_siblings()
+        )
+        return next((path for *_, path in found if self._copy_matches(path)), None)
 
     def _sibling_with_inode(self, inode: int) -> str | None:
-        """The rotated sibling (``app.log.1``, ``app.log-20261124``, ...) that is the file ``inode``.
+        """The rotated sibling that is the file ``inode``.
 
         Only rotated siblings: a cursor of another log in the same directory is not this file's.
         """
-        directory, name = os.path.split(self.filename)
-        try:
-            with os.scandir(directory or ".") as entries:
-                for entry in entries:
-                    if entry.inode() == inode and is_rotated_name(entry.name, name):
-                        return entry.path if entry.is_file(follow_symlinks=False) else None
-        except OSError:
-            pass
-        return None
+        return next((entry.path for entry in self._rotated_siblings() if entry.inode() == inode), None)
 
     def next_in_rotation(self, held: int) -> str | None:
         """The rotated sibling written next after the open file ``held``; None when the log itself is next.
@@ -164,22 +162,14 @@ class _Pygtail(Pygtail):
         followed: they repeat a file already read.
         """
         info = os.fstat(held)
-        directory, name = os.path.split(self.filename)
+        name = os.path.basename(self.filename)
         family, held_key = [], (info.st_mtime_ns, float("-inf"))
-        try:
-            with os.scandir(directory or ".") as entries:
-                for entry in entries:
-                    if not is_rotated_name(entry.name, name, compressed=False):
-                        continue
-                    if not entry.is_file(follow_symlinks=False):
-                        continue
-                    key = (entry.stat(follow_symlinks=False).st_mtime_ns, _rotation_rank(entry.name[len(name) :]))
-                    if entry.inode() == info.st_ino:
-                        held_key = key
-                    else:
-                        family.append((key, entry.path))
-        except OSError:
-            return None
+        for entry in self._rotated_siblings(compressed=False):
+            key = (entry.stat(follow_symlinks=False).st_mtime_ns, _rotation_rank(entry.name[len(name) :]))
+            if entry.inode() == info.st_ino:
+                held_key = key
+            else:
+                family.append((key, entry.path))
         later = [(key, path) for key, path in family if key > held_key]
         return min(later)[1] if later else None
 

@@ -29,6 +29,7 @@ monkey.patch_all()
 
 import argparse  # noqa: E402
 import base64  # noqa: E402
+import http.client  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import resource  # noqa: E402
@@ -51,7 +52,7 @@ PASSWORD = "bench-secret"
 ORIGINAL = "flask-log-viewer==0.2.2"
 GUNICORN = ["-k", "gevent", "-w", "4", "--worker-connections", "5000", "--timeout", "30", "--graceful-timeout", "5"]
 SYSTEMS = ("ours", "original")
-SCENARIOS = ("latency", "delivery", "burst", "idle", "first_event", "stalled")
+SCENARIOS = ("latency", "delivery", "burst", "idle", "first_event", "stalled", "history")
 # Seconds to wait for stragglers: a browser's default retry is 3 s (shortened for --smoke).
 SETTLE = {"retry": 3.5, "idle": 3.0}
 TARGETS = {
@@ -338,16 +339,20 @@ def stalled(system: System, readers: int, megabytes: int) -> dict:
     }
 
 
+def write_big(path: Path, size: int) -> int:
+    """A log of about ``size`` bytes of 80-byte numbered lines; its size."""
+    line = "seq={} a line of a big log file, padded to look like a real one ........\n"
+    block = "".join(line.format(i) for i in range(10000)).encode()
+    with open(path, "wb") as fh:
+        for _ in range(max(1, -(-size // len(block)))):  # whole blocks, at least size
+            fh.write(block)
+    return path.stat().st_size
+
+
 def first_event(system: System, size: int) -> dict:
     name = "big.log"
     path = system.log_dir / name
-    line = "seq={} a line of a big log file, padded to look like a real one ........\n"
-    block = "".join(line.format(i) for i in range(10000))
-    block_bytes = block.encode()
-    with open(path, "wb") as fh:
-        for _ in range(max(1, size // len(block_bytes))):
-            fh.write(block_bytes)
-    written = path.stat().st_size
+    written = write_big(path, size)
     arrived = gevent.event.Event()
     started = time.perf_counter()
     group = system.viewers(name, 1, lambda viewer, texts, now: arrived.set())
@@ -356,6 +361,49 @@ def first_event(system: System, size: int) -> dict:
     stop_all(group)
     path.unlink()
     return {"bytes": written, "ms": round(took * 1000, 1) if took else None}
+
+
+def history(system: System, size: int, scroll_lines: int) -> dict:
+    """``P/lines`` (200 lines) at the start, middle and end of a 1 MB and a big file; then the browser's figures."""
+    figures: dict = {}
+    for label, total in (("1mb", 1_000_000), ("big", size)):
+        path = system.log_dir / f"history-{label}.log"
+        figures[f"{label}_bytes"] = written = write_big(path, total)
+        connection = http.client.HTTPConnection("127.0.0.1", system.port, timeout=30)
+        for where, query in (("start", "from=start&"), ("middle", f"before={written // 2}&"), ("end", "")):
+            samples = []
+            for _ in range(50):
+                started = time.perf_counter()
+                connection.request("GET", f"/logs/lines/{path.name}?{query}limit=200", headers=system.headers)
+                answer = connection.getresponse()
+                body = answer.read()
+                samples.append(time.perf_counter() - started)
+                assert answer.status == 200 and body.count(b'class="l"') == 200, (answer.status, body[:200])
+            samples.sort()
+            figures[f"{label}_{where}_p50_ms"] = round(samples[len(samples) // 2] * 1000, 2)
+            figures[f"{label}_{where}_p99_ms"] = round(samples[int(0.99 * len(samples))] * 1000, 2)
+        connection.close()
+    browser = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "history_browser.py"),
+            f"http://127.0.0.1:{system.port}/logs",
+            PASSWORD,
+            "history-big.log",
+            str(scroll_lines),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=os.environ | {"BENCH_IN_VENV": "1"},
+    )
+    if browser.returncode != 0:
+        figures["browser_error"] = (browser.stdout + browser.stderr)[-2000:]
+    else:
+        figures.update(json.loads(browser.stdout.strip().splitlines()[-1]))
+    for label in ("1mb", "big"):
+        (system.log_dir / f"history-{label}.log").unlink()
+    return figures
 
 
 def prepare(smoke: bool, systems: set[str]) -> list[System]:
@@ -436,6 +484,7 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
         "idle_window": 1 if smoke else 30,
         "big": 10_000_000 if smoke else 1_000_000_000,
         "stalled": (20, 4) if smoke else (300, 47),  # readers, MB of burst (the slow-clients issue's case)
+        "scroll_back": 2000 if smoke else 100_000,
     }
     results: dict = {"machine": machine(), "smoke": smoke, "sizes": sizes, "systems": {}}
     for system in prepare(smoke, systems):
@@ -457,6 +506,9 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
             if "stalled" in scenarios and system.name == "ours":  # the original holds no stream to stall
                 figures["stalled"] = stalled(system, *sizes["stalled"])
                 print(system.name, "stalled", figures["stalled"], flush=True)
+            if "history" in scenarios and system.name == "ours":  # the original reads no history
+                figures["history"] = history(system, sizes["big"], sizes["scroll_back"])
+                print(system.name, "history", figures["history"], flush=True)
             if "first_event" in scenarios:
                 figures["first_event"] = first_event(system, sizes["big"])
                 print(system.name, "first_event", figures["first_event"], flush=True)
@@ -522,6 +574,33 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def history_table(f: dict, scrolled: int) -> str:
+    """History (ours only): ``P/lines`` at three places in a small and a big file, and the browser's figures."""
+    if "browser_error" in f:
+        return "History: the browser part failed:\n" + f["browser_error"]
+    big = f"{f['big_bytes'] / 1e9:.2f} GB" if f["big_bytes"] >= 1e8 else f"{f['big_bytes'] / 1e6:.0f} MB"
+    worst = max(f[f"big_{w}_p50_ms"] / f[f"1mb_{w}_p50_ms"] for w in ("start", "middle", "end"))
+    slowest = max(f[f"{s}_{w}_p50_ms"] for s in ("1mb", "big") for w in ("start", "middle", "end"))
+    lines = [
+        f"| P/lines, 200 lines (p50 / p99 ms) | 1 MB | {big} |",
+        "|---|---|---|",
+        *(
+            f"| {where} | {f[f'1mb_{where}_p50_ms']} / {f[f'1mb_{where}_p99_ms']} "
+            f"| {f[f'big_{where}_p50_ms']} / {f[f'big_{where}_p99_ms']} |"
+            for where in ("start", "middle", "end")
+        ),
+        "",
+        f"Big vs 1 MB, worst p50 ratio {worst:.2f}x (target within 2x: {'met' if worst <= 2 else 'MISSED'}); "
+        f"slowest p50 {slowest} ms (target under 5 ms: {'met' if slowest < 5 else 'MISSED'}).",
+        f"Chromium, jump to line 1 of the {big} file: p50 {f['to_line_1_p50_ms']} ms, worst {f['to_line_1_max_ms']} ms "
+        f"(target under 300 ms: {'met' if f['to_line_1_max_ms'] < 300 else 'MISSED'}).",
+        f"Chromium, after scrolling back {scrolled:,} lines: {f['elements_after']:,} line elements "
+        f"(target under 10,000: {'met' if f['elements_after'] < 10_000 else 'MISSED'}), JS heap "
+        f"{f['heap_mb_before']} MB before, {' / '.join(str(h) for h in f['heap_mb_during'])} MB along the way.",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds per system")
@@ -553,6 +632,8 @@ def main() -> None:
             f"{f['kib_per_stalled_reader']} KiB per stalled reader; a calm viewer of another file: "
             f"p50 {f['calm_p50_ms']} ms, p99 {f['calm_p99_ms']} ms, {f['calm_received_share']:.0%} of its lines"
         )
+    if "history" in results["systems"].get("ours", {}):
+        print("\n" + history_table(results["systems"]["ours"]["history"], results["sizes"]["scroll_back"]))
     print(f"\nfigures: {target}")
 
 

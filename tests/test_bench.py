@@ -26,5 +26,8 @@ def test_benchmark_smoke_run_completes_and_reports_both_systems():
     assert set(results["systems"]) == {"ours", "original"}
     assert results["machine"]["cores"] >= 1
     assert "stalled" in results["systems"]["ours"]
+    history = results["systems"]["ours"]["history"]
+    assert "browser_error" not in history, history.get("browser_error")
+    assert {"big_end_p50_ms", "to_line_1_p50_ms", "elements_after"} <= set(history)
     for figures in results["systems"].values():
         assert {"latency_1", "delivery_3", "burst", "first_event"} <= set(figures)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 _TAG = re.compile(r"<[^>]+>")
+_POSITION = re.compile(r'<div class="l" data-at="([^"]+)">')
 
 
 @dataclass
@@ -25,6 +26,11 @@ class Event:
         if self.name != "message":
             return []
         return [html.unescape(_TAG.sub("", line)) for line in self.data.split("\n")]
+
+    @property
+    def positions(self) -> list[str]:
+        """The ``data-at`` of each log line the event carries."""
+        return _POSITION.findall(self.data) if self.name == "message" else []
 
 
 class EventSource:

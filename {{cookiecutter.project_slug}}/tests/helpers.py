@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import http.client
 import os
 import shutil
 import socket
@@ -13,6 +15,14 @@ from {{ cookiecutter.project_slug }}.config import BAKED, Settings
 from {{ cookiecutter.project_slug }}.cursor import Cursor
 from {{ cookiecutter.project_slug }}.tailer import Tailer
 
+# Debian's Chromium, headless, as the browser tests (and the template's benchmark) launch it.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PREFIX = BAKED["url_prefix"]
 AUTH = ("admin", "integration-secret")
@@ -35,6 +45,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def fetch(
+    address: tuple[str, int], path: str, headers: dict[str, str] | None = None, auth: tuple[str, str] | None = AUTH
+) -> http.client.HTTPResponse:
+    """A GET answered in full (``.status``, ``.headers``, ``.body``), with Basic credentials unless ``auth`` is None."""
+    headers = dict(headers or {})
+    if auth:
+        headers["Authorization"] = "Basic " + base64.b64encode(":".join(auth).encode()).decode()
+    connection = http.client.HTTPConnection(*address, timeout=15)
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.body = response.read()
+        return response
+    finally:
+        connection.close()
+
+
 def make_tailer(log: Path, state: Path, cursor: Cursor | None = None, **values: object) -> Tailer:
     """A ``Tailer`` with the declared defaults and ``values`` (``backlog_lines``, ``batch_bytes``, ``guard``...)."""
     defaults = Settings()
@@ -42,3 +69,33 @@ def make_tailer(log: Path, state: Path, cursor: Cursor | None = None, **values: 
     # Tests not about draining a renamed file move on at once (the declared wait is 1 s).
     values = declared | {"rotate_wait": 0.0, "guard": lambda path: True} | values
     return Tailer(log, state, cursor, **values)
+
+
+# Playwright: the text of each element found.
+LINES = "els => els.map(e => e.textContent)"
+
+
+def append_lines(path: Path, lines: list[str]) -> None:
+    """Write ``lines`` at the end of ``path``, each with its newline."""
+    with open(path, "a") as fh:
+        fh.write("".join(f"{line}\n" for line in lines))
+
+
+def shown(page) -> list[str]:
+    """The text of every line element of a viewer page."""
+    return page.eval_on_selector_all("#log .l", LINES)
+
+
+def open_viewer(page, name: str = "app.log") -> None:
+    """Open the viewer of ``name`` and wait until its stream is live."""
+    page.goto(f"{PREFIX}/view/{name}")
+    page.wait_for_selector("#status[data-state=live]")
+
+
+def wait_for_line(page, text: str, timeout: float = 5000) -> None:
+    """Wait until a line element of the page has exactly ``text``."""
+    page.wait_for_function(
+        "text => [...document.querySelectorAll('#log .l')].some(e => e.textContent === text)",
+        arg=text,
+        timeout=timeout,
+    )

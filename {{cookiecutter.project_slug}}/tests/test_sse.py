@@ -22,6 +22,11 @@ HOSTILE = [
 ]
 
 
+def positions(lines: list[str]) -> list[str]:
+    """A made-up ``data-at`` for each line ``lines_event`` will make (a newline inside one makes two)."""
+    return [f"1-ff-0~{n + 1:x}" for n in range(sum(line.count("\n") + 1 for line in lines))]
+
+
 class Elements(HTMLParser):
     """Collects every element and attribute, and the text of each line element."""
 
@@ -51,20 +56,30 @@ def data_of(event: str) -> str:
 
 
 def test_lines_event_frames_one_data_field_per_line():
-    event = sse.lines_event(["one", "two"], "1-2-3")
-    assert event == 'id: 1-2-3\ndata: <div class="l">one</div>\ndata: <div class="l">two</div>\n\n'
+    event = sse.lines_event(["one", "two"], ["1-8-0~8", "1-8-0~4"], "1-8-3")
+    assert event == (
+        'id: 1-8-3\ndata: <div class="l" data-at="1-8-0~8">one</div>\n'
+        'data: <div class="l" data-at="1-8-0~4">two</div>\n\n'
+    )
+
+
+def test_every_line_needs_its_position():
+    with pytest.raises(ValueError):
+        sse.line_elements(["one", "two"], ["1-0-0"])
 
 
 def test_hostile_lines_become_text_inside_fixed_elements():
-    event = sse.lines_event(HOSTILE, "1-2-3")
+    event = sse.lines_event(HOSTILE, positions(HOSTILE), "1-2-3")
     assert event.endswith("\n\n") and "\r" not in event and event.count("\n\n") == 1
     parser = Elements()
     parser.feed(data_of(event))
     for tag, attrs in parser.elements:
         assert tag in ("div", "span"), tag
         for name, value in attrs:
-            assert name in ("class", "data-fg", "data-bg"), name
-            if name == "class":
+            assert name in ("class", "data-fg", "data-bg", "data-at"), name
+            if name == "data-at":
+                assert tag == "div" and re.fullmatch(r"1-ff-0~[0-9a-f]+", value), value
+            elif name == "class":
                 assert all(ALLOWED_CLASSES.fullmatch(c) for c in value.split()), value
             else:
                 assert re.fullmatch(r"#[0-9a-f]{6}", value), value
@@ -109,14 +124,16 @@ hostile_text = st.lists(st.one_of(st.text(), ansi, st.sampled_from(["<", ">", "&
 @settings(max_examples=300, deadline=None)
 @given(st.lists(hostile_text.map("".join), min_size=1, max_size=8))
 def test_property_any_text_becomes_fixed_elements_and_the_same_text(lines):
-    event = sse.lines_event(lines, "1-2-3")
+    event = sse.lines_event(lines, positions(lines), "1-2-3")
     parser = Elements()
     parser.feed(data_of(event))
     for tag, attrs in parser.elements:
         assert tag in ("div", "span")
         for name, value in attrs:
-            assert name in ("class", "data-fg", "data-bg")
-            if name == "class":
+            assert name in ("class", "data-fg", "data-bg", "data-at")
+            if name == "data-at":
+                assert tag == "div" and re.fullmatch(r"1-ff-0~[0-9a-f]+", value), value
+            elif name == "class":
                 assert all(ALLOWED_CLASSES.fullmatch(c) for c in value.split()), value
             else:
                 assert re.fullmatch(r"#[0-9a-f]{6}", value), value
@@ -126,6 +143,6 @@ def test_property_any_text_becomes_fixed_elements_and_the_same_text(lines):
 
 def test_a_renderer_error_shows_the_text_instead_of_stopping_the_stream():
     huge = "\x1b[" + "9" * 5000 + "mstill shown\x1b[0m"  # past int()'s digit limit
-    event = sse.lines_event(["before", huge, "after"], "1")
+    event = sse.lines_event(["before", huge, "after"], ["1", "2", "3"], "1")
     texts = [html.unescape(re.sub(r"<[^>]+>", "", line)) for line in event.split("\n") if line.startswith("data:")]
     assert texts == ["data: before", "data: still shown", "data: after"]

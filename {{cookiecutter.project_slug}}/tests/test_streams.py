@@ -7,6 +7,7 @@ import gevent
 import gevent.queue
 from helpers import make_tailer
 
+from {{ cookiecutter.project_slug }}.cursor import fingerprint
 from {{ cookiecutter.project_slug }}.streams import StreamSlots, follow
 from {{ cookiecutter.project_slug }}.watcher import FileWatcher, WatcherPool
 
@@ -25,9 +26,10 @@ def test_retry_backlog_then_live_lines(tmp_path):
     log.write_text("old\n")
     tailer, _pool, events = stream(log, tmp_path / "state")
     assert next(events) == b"retry: 1000\n\n"
-    assert b'<div class="l">old</div>' in next(events)
+    inode, old, new = log.stat().st_ino, fingerprint(b"old\n"), fingerprint(b"old\nnew\n")
+    assert f'<div class="l" data-at="{inode:x}-4-{old:x}~4">old</div>'.encode() in next(events)
     gevent.spawn_later(0.05, lambda: log.open("a").write("new\n"))
-    assert b'<div class="l">new</div>' in next(events)
+    assert f'<div class="l" data-at="{inode:x}-8-{new:x}~4">new</div>'.encode() in next(events)
     events.close()
     tailer.close()
 
@@ -84,7 +86,7 @@ def test_a_swallowed_notification_costs_one_tick(tmp_path, monkeypatch):
             fh.write("new\n")
         assert running.waiting()  # nobody told the stream
         watcher.on_tick()  # what the tick timer does
-        assert b'<div class="l">new</div>' in running.events.get(timeout=5)
+        assert b'">new</div>' in running.events.get(timeout=5)
     running.close()
 
 
@@ -102,7 +104,7 @@ def test_a_line_written_through_mmap_shows_on_the_next_tick(tmp_path):
             mapped[4:] = line
         assert running.waiting()
         watcher.on_tick()
-        assert b'<div class="l">mapped line</div>' in running.events.get(timeout=5)
+        assert b'">mapped line</div>' in running.events.get(timeout=5)
     running.close()
 
 

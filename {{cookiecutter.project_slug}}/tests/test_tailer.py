@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import make_tailer
 
+from {{ cookiecutter.project_slug }}.cursor import Cursor, fingerprint, positions
 from {{ cookiecutter.project_slug }}.tailer import NotRegularFile, Tailer, backlog_start, open_log
 from {{ cookiecutter.project_slug }}.watcher import look
 
@@ -436,3 +437,22 @@ def test_a_cursor_taken_at_a_rotation_survives_a_copytruncate_of_the_next_file(l
     append(log, numbered(20, 40))  # regrown past where the copy ends
     lines, _ = read_all(make_tailer(log, state, cursor))
     assert lines == [f"line {i}" for i in range(5, 40)]
+
+
+def test_every_line_knows_where_it_starts(log, state):
+    """``data-at`` of each line: its first byte, checked at the batch's anchor, across short reads and cut lines."""
+    content = [b"short\r\n", b"\xff\xfe bad utf-8\n", b"L" * 5000 + b"\n", b"after the cut\n", b"\n", b"last\n"]
+    append(log, b"".join(content[:3]))
+    tailer = make_tailer(log, state, Cursor(log.stat().st_ino, 0, 0), max_line_length=1000, batch_bytes=2048)
+    append(log, b"".join(content[3:]))
+    seen: list[tuple[str, Cursor]] = []
+    while (batch := tailer.read()).lines or batch.more:
+        for line, at in zip(batch.lines, positions(batch.anchor, batch.starts) if batch.lines else [], strict=True):
+            seen.append((line, Cursor.decode(at)))
+    data = log.read_bytes()
+    starts = [sum(map(len, content[:i])) for i in range(len(content))]
+    assert [cursor.position for _line, cursor in seen] == starts
+    for _line, cursor in seen:
+        assert cursor.inode == log.stat().st_ino
+        assert cursor.fingerprint == fingerprint(data[: cursor.offset])
+    assert [line[:13] for line, _ in seen] == ["short", "\ufffd\ufffd bad utf-8", "L" * 13, "after the cut", "", "last"]

@@ -1,10 +1,12 @@
 import os
+import re
 from itertools import islice
 
 import pytest
 from flask import Flask
 from helpers import PREFIX
 
+from {{ cookiecutter.project_slug }}.cursor import fingerprint
 from {{ cookiecutter.project_slug }}.viewer import log_viewer_blueprint
 
 pytestmark = pytest.mark.answers  # prefix, auth and baked defaults shape these
@@ -59,7 +61,7 @@ def test_security_headers(client):
     assert headers["Referrer-Policy"] == "no-referrer"
 
 
-def test_stream_headers_and_backlog(client):
+def test_stream_headers_and_backlog(client, log_dir):
     response = client.get(f"{PREFIX}/stream/main.log", buffered=False)
     assert response.status_code == 200
     assert response.mimetype == "text/event-stream"
@@ -67,7 +69,11 @@ def test_stream_headers_and_backlog(client):
     assert response.headers["X-Accel-Buffering"] == "no"
     text = first_chunks(response, 2)
     assert text.startswith("retry: ")
-    assert 'data: <div class="l">first</div>\ndata: <div class="l">second</div>' in text
+    checked = fingerprint(b"first\nsecond\n")
+    at = f"{(log_dir / 'main.log').stat().st_ino:x}-d-{checked:x}"
+    assert (
+        f'data: <div class="l" data-at="{at}~d">first</div>\ndata: <div class="l" data-at="{at}~7">second</div>' in text
+    )
 
 
 @pytest.mark.parametrize(
@@ -85,7 +91,7 @@ def test_accept_text_plain_gets_raw_lines(client, log_dir, accept, plain):
     text = first_chunks(client.get(f"{PREFIX}/stream/main.log", headers={"Accept": accept}, buffered=False), 2)
     raw = "data: <b>&amp;</b> \x1b[31mred\x1b[0m\n"
     assert (raw in text) == plain
-    assert ('<div class="l">' in text) != plain
+    assert ('<div class="l" data-at="' in text) != plain
     assert "\nid: " in text  # cursors and resume as in the HTML stream
 
 
@@ -96,7 +102,7 @@ def test_stream_resumes_from_last_event_id(client, log_dir):
         fh.write("third\n")
     response = client.get(f"{PREFIX}/stream/main.log", headers={"Last-Event-ID": cursor}, buffered=False)
     resumed = first_chunks(response, 2)
-    assert 'data: <div class="l">third</div>' in resumed and "second" not in resumed
+    assert '">third</div>' in resumed and "second" not in resumed
 
 
 @pytest.mark.parametrize(
@@ -124,7 +130,7 @@ def test_download_serves_the_raw_file(client):
 
 def test_demo_stream(client):
     text = first_chunks(client.get(f"{PREFIX}/stream/", buffered=False), 2)
-    assert text.startswith("retry: ") and "id: 1\n" in text and '<div class="l">#1 ' in text
+    assert text.startswith("retry: ") and "id: 1\n" in text and '<div class="l" data-at="1">#1 ' in text
 
 
 def test_demo_stream_resumes_numbering(client):
@@ -175,3 +181,92 @@ def log_viewer_app(directory, **options) -> Flask:
     app = Flask(__name__)
     app.register_blueprint(log_viewer_blueprint(directory, **options), url_prefix="/logs")
     return app
+
+
+LINE = re.compile(r'<div class="l" data-at="([0-9a-f~-]+)">(.*?)</div>')
+
+
+def elements(html: str) -> list[tuple[str, str]]:
+    """(data-at, text) of each line element of an answer."""
+    return LINE.findall(html)
+
+
+def test_lines_read_back_by_position(client, log_dir):
+    (log_dir / "main.log").write_text("".join(f"line {i}\n" for i in range(1000)) + "being written")
+    last = client.get(f"{PREFIX}/lines/main.log?limit=3")
+    assert last.status_code == 200 and last.mimetype == "text/html"
+    assert [text for _at, text in elements(last.text)] == ["line 997", "line 998", "line 999"]
+    assert (last.headers["X-Log-File"], last.headers["X-Log-First"], last.headers["X-Log-Last"]) == (
+        "main.log",
+        "0",
+        "1",
+    )
+    first_at = elements(last.text)[0][0]
+    before = client.get(f"{PREFIX}/lines/main.log", query_string={"before": first_at, "limit": 2})
+    assert [text for _at, text in elements(before.text)] == ["line 995", "line 996"]
+    start = client.get(f"{PREFIX}/lines/main.log?from=start&limit=2")
+    assert [text for _at, text in elements(start.text)] == ["line 0", "line 1"] and start.headers["X-Log-First"] == "1"
+    again = client.get(f"{PREFIX}/lines/main.log", query_string={"from": first_at, "limit": 5})
+    assert [text for _at, text in elements(again.text)] == ["line 997", "line 998", "line 999"]
+    assert again.headers["X-Log-Last"] == "1"
+
+
+def test_a_streamed_lines_position_opens_that_line(client, log_dir):
+    text = first_chunks(client.get(f"{PREFIX}/stream/main.log", buffered=False), 2)
+    streamed = dict((line, at) for at, line in elements(text))
+    answer = client.get(f"{PREFIX}/lines/main.log", query_string={"from": streamed["second"], "limit": 1})
+    assert [line for _at, line in elements(answer.text)] == ["second"]
+    answer = client.get(f"{PREFIX}/lines/main.log", query_string={"before": streamed["second"], "limit": 1})
+    assert [line for _at, line in elements(answer.text)] == ["first"]
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "sentence"),
+    [
+        ("before=<script>", 400, "not a line position"),
+        ("from=12-zz-1", 400, "not a line position"),
+        ("from=99999", 400, "past the end"),
+        ("from=1-1-1", 410, "gone"),
+        ("limit=0", 400, "limit must be"),
+        ("limit=5001", 400, "limit must be"),
+        ("limit=ten", 400, "limit must be"),
+        ("before=start&from=start", 400, "not both"),
+    ],
+)
+def test_bad_positions_and_limits_get_a_sentence(client, query, status, sentence):
+    response = client.get(f"{PREFIX}/lines/main.log?{query}")
+    assert response.status_code == status and sentence in response.text
+
+
+def test_another_files_position_is_refused(client, log_dir):
+    at = elements(client.get(f"{PREFIX}/lines/main.log").text)[0][0]
+    (log_dir / "other.log").write_text("first\nsecond\n")
+    response = client.get(f"{PREFIX}/lines/other.log", query_string={"from": at})
+    assert response.status_code == 400 and "main.log" in response.text
+
+
+def test_a_permalink_after_rotation_reads_the_rotated_file(client, log_dir):
+    at = elements(client.get(f"{PREFIX}/lines/main.log").text)[1][0]
+    (log_dir / "main.log").rename(log_dir / "main.log.1")
+    (log_dir / "main.log").write_text("new first\nnew second\nnew third\n")
+    answer = client.get(f"{PREFIX}/lines/main.log", query_string={"from": at})
+    assert [line for _at, line in elements(answer.text)] == ["second"]
+    assert answer.headers["X-Log-File"] == "main.log.1"
+    (log_dir / "main.log.1").unlink()
+    gone = client.get(f"{PREFIX}/lines/main.log", query_string={"from": at})
+    assert gone.status_code == 410 and "gone" in gone.text
+
+
+def test_the_viewer_opens_at_a_position(client):
+    page = client.get(f"{PREFIX}/view/main.log?at=start")
+    assert page.status_code == 200 and 'data-at="start"' in page.text
+    assert f'data-lines="{PREFIX}/lines/main.log"' in page.text
+    refused = client.get(f"{PREFIX}/view/main.log?at=<b>")
+    assert refused.status_code == 400 and "not a line position" in refused.text
+
+
+def test_download_answers_ranges(client, log_dir):
+    response = client.get(f"{PREFIX}/download/main.log", headers={"Range": "bytes=6-11"})
+    assert response.status_code == 206 and response.data == b"second"
+    assert response.headers["Content-Range"] == "bytes 6-11/13"
+    assert client.get(f"{PREFIX}/download/main.log", headers={"Range": "bytes=50-60"}).status_code == 416

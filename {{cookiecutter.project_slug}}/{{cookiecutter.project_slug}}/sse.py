@@ -2,7 +2,8 @@
 
 A log line is text, never markup: it is HTML-escaped first, and only then are
 ANSI SGR sequences (which contain no HTML-special character) turned into
-``<span>`` elements. Every element is a ``<div class="l">`` line or a span
+``<span>`` elements. Every element is a ``<div class="l" data-at="…">`` line
+(``data-at``: where the line starts, see ``cursor``) or a span
 whose class comes from a fixed list; 256-colour and truecolour values travel
 as ``data-fg``/``data-bg`` = ``#rrggbb`` and are applied by ``viewer.js``, so
 the Content-Security-Policy can forbid inline styles. Other escape sequences
@@ -15,8 +16,6 @@ import html
 import re
 from collections.abc import Iterable
 
-LINE_OPEN = '<div class="l">'
-LINE_CLOSE = "</div>"
 # CSI (colours, cursor moves), OSC only with its terminator (an unterminated one
 # must not hide the rest of the line), or a lone two-byte escape.
 _ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[([0-9;:?]*)([@-~])|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_]?)")
@@ -44,14 +43,18 @@ def plain_lines_event(lines: Iterable[str], event_id: str | None) -> str:
     return event("\n".join(lines), event_id)
 
 
-def lines_event(lines: Iterable[str], event_id: str | None) -> str:
-    """One event carrying many log lines, one ``data:`` field and one element each."""
+def line_elements(lines: Iterable[str], positions: Iterable[str]) -> list[str]:
+    """One ``<div class="l">`` per log line: the text escaped (then ANSI-styled), its position in ``data-at``."""
     text = html.escape("\n".join(lines)).replace("\r", "&#13;")
     if "\x1b" in text:
         text = "\n".join(_styled(line) for line in text.split("\n"))
+    return [f'<div class="l" data-at="{at}">{line}</div>' for at, line in zip(positions, text.split("\n"), strict=True)]
+
+
+def lines_event(lines: Iterable[str], positions: Iterable[str], event_id: str | None) -> str:
+    """One event carrying many log lines, one ``data:`` field and one element each."""
     head = f"id: {event_id}\n" if event_id else ""
-    body = text.replace("\n", f"{LINE_CLOSE}\ndata: {LINE_OPEN}")
-    return f"{head}data: {LINE_OPEN}{body}{LINE_CLOSE}\n\n"
+    return head + "".join(f"data: {element}\n" for element in line_elements(lines, positions)) + "\n"
 
 
 def _palette(n: int) -> tuple[str | None, str | None]:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import gevent
 
 from . import sse
+from .cursor import positions
 from .tailer import Batch, Tailer
 from .watcher import WatcherPool
 
@@ -34,8 +35,12 @@ class StreamSlots:
 def render(batch: Batch, plain: bool) -> str:
     """Lines first (one event: HTML elements, or ``plain`` text), then each notice as a named event."""
     event_id = batch.cursor.encode() if batch.cursor else None
-    lines_event = sse.plain_lines_event if plain else sse.lines_event
-    out = lines_event(batch.lines, event_id) if batch.lines else ""
+    if not batch.lines:
+        out = ""
+    elif plain:
+        out = sse.plain_lines_event(batch.lines, event_id)
+    else:
+        out = sse.lines_event(batch.lines, positions(batch.anchor, batch.starts), event_id)
     return out + "".join(sse.event(notice, event_id, name=notice) for notice in batch.notices)
 
 

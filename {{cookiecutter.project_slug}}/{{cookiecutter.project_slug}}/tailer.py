@@ -30,6 +30,7 @@ from __future__ import annotations
 import errno
 import gzip
 import io
+import itertools
 import os
 import re
 import stat
@@ -52,9 +53,15 @@ _ROTATION_SUFFIX = re.compile(r"[.\-_](\d[\d.\-_]*)")
 
 @dataclass
 class Batch:
-    """What one read found: decoded lines and notices, and the cursor after them."""
+    """What one read found: decoded lines, where each starts, notices, and the cursor after them.
+
+    The lines of a batch come from one file; ``starts`` are their byte offsets
+    in it, and ``anchor`` is the checked place just past them (``cursor.positions``).
+    """
 
     lines: list[str] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    anchor: Cursor | None = None
     notices: list[str] = field(default_factory=list)
     cursor: Cursor | None = None
     more: bool = False  # the read stopped at its byte budget, not at the end of the data
@@ -122,19 +129,6 @@ class _Pygtail(Pygtail):
             return candidate
         return self._copy_by_fingerprint()
 
-    def _rotated_siblings(self, compressed: bool = True) -> list[os.DirEntry]:
-        """The regular files beside the log named as its rotations (``app.log.1``, ``app.log-20261124``, ...)."""
-        directory, name = os.path.split(self.filename)
-        try:
-            with os.scandir(directory or ".") as entries:
-                return [
-                    entry
-                    for entry in entries
-                    if is_rotated_name(entry.name, name, compressed) and entry.is_file(follow_symlinks=False)
-                ]
-        except OSError:
-            return []
-
     def _copy_by_fingerprint(self) -> str | None:
         """The rotated sibling holding the cursor's bytes at its offset: a copytruncate copy shifted
         further since (``app.log.2``), or a file compressed before we came back (``app.log.1.gz``).
@@ -142,7 +136,8 @@ class _Pygtail(Pygtail):
         Plain files first, then compressed ones (each decompressed up to the cursor), newest first.
         """
         found = sorted(
-            (entry.name.endswith(".gz"), -entry.stat().st_mtime_ns, entry.path) for entry in self._rotated_siblings()
+            (entry.name.endswith(".gz"), -entry.stat().st_mtime_ns, entry.path)
+            for entry in rotated_siblings(self.filename)
         )
         return next((path for *_, path in found if self._copy_matches(path)), None)
 
@@ -151,7 +146,7 @@ class _Pygtail(Pygtail):
 
         Only rotated siblings: a cursor of another log in the same directory is not this file's.
         """
-        return next((entry.path for entry in self._rotated_siblings() if entry.inode() == inode), None)
+        return next((entry.path for entry in rotated_siblings(self.filename) if entry.inode() == inode), None)
 
     def next_in_rotation(self, held: int) -> str | None:
         """The rotated sibling written next after the open file ``held``; None when the log itself is next.
@@ -164,7 +159,7 @@ class _Pygtail(Pygtail):
         info = os.fstat(held)
         name = os.path.basename(self.filename)
         family, held_key = [], (info.st_mtime_ns, float("-inf"))
-        for entry in self._rotated_siblings(compressed=False):
+        for entry in rotated_siblings(self.filename, compressed=False):
             key = (entry.stat(follow_symlinks=False).st_mtime_ns, _rotation_rank(entry.name[len(name) :]))
             if entry.inode() == info.st_ino:
                 held_key = key
@@ -174,18 +169,36 @@ class _Pygtail(Pygtail):
         return min(later)[1] if later else None
 
     def _copy_matches(self, candidate: str) -> bool:
-        """Whether ``candidate`` holds the cursor's bytes at the cursor's offset (decompressed, for ``.gz``)."""
-        try:
-            with open_log(candidate) as fh:
-                if not candidate.endswith(".gz"):
-                    return fingerprint_at(fh.fileno(), self.offset) == self.fingerprint
-                start = max(0, self.offset - FINGERPRINT_BYTES)
-                with gzip.GzipFile(fileobj=fh) as unpacked:
-                    unpacked.seek(start)
-                    before = unpacked.read(self.offset - start)
-                return len(before) == self.offset - start and fingerprint(before) == self.fingerprint
-        except (OSError, EOFError, zlib.error):  # a .gz still being written, or corrupt
-            return False
+        return holds(candidate, self.offset, self.fingerprint)
+
+
+def holds(candidate: str, offset: int, expected: int) -> bool:
+    """Whether ``candidate`` has bytes of fingerprint ``expected`` just before ``offset`` (decompressed for ``.gz``)."""
+    try:
+        with open_log(candidate) as fh:
+            if not candidate.endswith(".gz"):
+                return fingerprint_at(fh.fileno(), offset) == expected
+            start = max(0, offset - FINGERPRINT_BYTES)
+            with gzip.GzipFile(fileobj=fh) as unpacked:
+                unpacked.seek(start)
+                before = unpacked.read(offset - start)
+            return len(before) == offset - start and fingerprint(before) == expected
+    except (OSError, EOFError, zlib.error):  # a .gz still being written, or corrupt
+        return False
+
+
+def rotated_siblings(log: str | os.PathLike, compressed: bool = True) -> list[os.DirEntry]:
+    """The regular files beside ``log`` named as its rotations (``app.log.1``, ``app.log-20261124``, ...)."""
+    directory, name = os.path.split(log)
+    try:
+        with os.scandir(directory or ".") as entries:
+            return [
+                entry
+                for entry in entries
+                if is_rotated_name(entry.name, name, compressed) and entry.is_file(follow_symlinks=False)
+            ]
+    except OSError:
+        return []
 
 
 def open_log(path: str | os.PathLike) -> io.FileIO:
@@ -215,6 +228,12 @@ def _rotation_rank(suffix: str) -> float:
     """Higher is newer: ``.1`` after ``.2`` (a count of rotations), ``-20240102`` after ``-20240101`` (a date)."""
     digits = "".join(ch for ch in suffix if ch.isdigit())
     return -int(digits) if len(digits) < 6 else int(digits)
+
+
+def line_starts(data: bytes, base: int) -> list[int]:
+    """The offsets where the lines of ``data`` (lines joined by newlines, none after the last) begin."""
+    lengths = [len(line) + 1 for line in data.split(b"\n")]
+    return list(itertools.accumulate(lengths, initial=base))[:-1]
 
 
 def backlog_start(fd: int, size: int, lines: int) -> int:
@@ -305,6 +324,10 @@ class Tailer:
             self._tail.fh.close()
         Path(self.offset_file).unlink(missing_ok=True)
 
+    def _after(self, fh: io.FileIO) -> Cursor:
+        """The cursor just past what was read from ``fh``: the anchor of the lines read so far."""
+        return Cursor(os.fstat(fh.fileno()).st_ino, fh.tell(), fingerprint(self._recent))
+
     def cursor(self) -> Cursor:
         fh = self._tail._filehandle()
         return Cursor(os.fstat(fh.fileno()).st_ino, fh.tell(), fingerprint(self._recent))
@@ -363,10 +386,14 @@ class Tailer:
                 fh.seek(start + end + 1)
                 self._consume(block[: end + 1])
                 batch.lines.extend(self._decode(block[:end]))
+                batch.starts.extend(line_starts(block[:end], start))
+                batch.anchor = self._after(fh)
                 continue
             if len(block) > self.max_line_length:
                 batch.lines.append(self._cut(block.decode("utf-8", "replace")))
+                batch.starts.append(start)
                 self._consume(block)
+                batch.anchor = self._after(fh)
                 self._skipping = True
                 continue
             fh.seek(start)
@@ -421,10 +448,13 @@ class Tailer:
                 return False
             if partial:
                 batch.lines.extend(self._decode(partial))
+                batch.starts.extend(line_starts(partial, offset))
                 self._consume(partial)
             # The batch's cursor is the end of this file, not the start of the next: offset 0 has no
             # bytes to check, so a resume there could not tell the next file was copytruncated since.
             self._ended = Cursor(info.st_ino, offset + len(partial), fingerprint(self._recent))
+            if partial:
+                batch.anchor = self._ended
             self._tail.rotated_logfile = following
             fh.close()
             self._tail.offset = 0
@@ -444,12 +474,22 @@ class Tailer:
         self._open(cursor)
 
     def _decode(self, data: bytes) -> list[str]:
-        # ``data`` ends where a newline was cut off, so a final CR belonged to a CRLF.
-        text = data.decode("utf-8", "replace").replace("\r\n", "\n").removesuffix("\r")
-        lines = text.split("\n")
-        if max(map(len, lines)) > self.max_line_length:
-            lines = [self._cut(line) if len(line) > self.max_line_length else line for line in lines]
-        return lines
+        return decode_lines(data, self.max_line_length)
 
     def _cut(self, line: str) -> str:
-        return line[: self.max_line_length] + CUT_MARKER.format(limit=self.max_line_length)
+        return cut(line, self.max_line_length)
+
+
+def decode_lines(data: bytes, max_line_length: int) -> list[str]:
+    """The lines of ``data`` (joined by newlines, none after the last): invalid UTF-8 replaced, long ones cut."""
+    # ``data`` ends where a newline was cut off, so a final CR belonged to a CRLF.
+    text = data.decode("utf-8", "replace").replace("\r\n", "\n").removesuffix("\r")
+    lines = text.split("\n")
+    if max(map(len, lines)) > max_line_length:
+        lines = [cut(line, max_line_length) if len(line) > max_line_length else line for line in lines]
+    return lines
+
+
+def cut(line: str, max_line_length: int) -> str:
+    """``line`` cut at ``max_line_length`` characters, with a visible marker."""
+    return line[:max_line_length] + CUT_MARKER.format(limit=max_line_length)

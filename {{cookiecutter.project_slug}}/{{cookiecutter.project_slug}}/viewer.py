@@ -9,16 +9,19 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_file
 
+from . import history, sse
 from .auth import Guard
 from .clients import Clients
 from .config import blueprint_options
-from .cursor import Cursor
+from .cursor import Cursor, positions
 from .demo import demo_stream
 from .paths import AllowedPaths, LogFile, PathRefused
 from .state import private_directory, sweep
 from .streams import StreamSlots, follow
 from .tailer import Tailer
 from .watcher import WatcherPool
+
+MAX_LINES = 5000
 
 
 def _event_stream(events: Iterable[str], on_close: Callable[[], None] | None = None) -> Response:
@@ -36,6 +39,15 @@ def wants_plain_text() -> bool:
     offered = [kind for kind, _quality in accept if kind in ("text/plain", "text/event-stream", "text/html")]
     ranked = sorted(offered, key=lambda kind: -accept[kind])  # stable: the header's order breaks ties
     return bool(ranked) and ranked[0] == "text/plain"
+
+
+def _limit(text: str | None) -> int:
+    """The ``limit`` of a ``lines`` request: 1 to ``MAX_LINES``, 200 when absent."""
+    if text is None:
+        return 200
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_LINES):
+        abort(400, f"limit must be a whole number from 1 to {MAX_LINES}")
+    return int(text)
 
 
 def end_streams(app: Flask) -> None:
@@ -111,7 +123,49 @@ def log_viewer_blueprint(
     @blueprint.get("/view/<path:path>")
     def view(path: str | None) -> str:
         log_file = resolve(path) if path is not None else None
-        return render_template("log_viewer/viewer.html", log_file=log_file, title=title, line_cap=opts.line_cap)
+        at = request.args.get("at")
+        if at is not None and log_file is not None:
+            try:
+                history.parse_at(at)
+            except history.AtRefused as refusal:
+                abort(refusal.status, refusal.message)
+        return render_template(
+            "log_viewer/viewer.html",
+            log_file=log_file,
+            at=at if log_file else None,
+            title=title,
+            line_cap=opts.line_cap,
+        )
+
+    @blueprint.get("/lines/<path:path>")
+    def lines(path: str) -> Response:
+        log_file = resolve(path)
+        limit = _limit(request.args.get("limit"))
+        before, start = request.args.get("before"), request.args.get("from")
+        if before is not None and start is not None:
+            abort(400, "ask for the lines before a position or from one, not both")
+        try:
+            if before is None and start is None:
+                found = history.read_last(str(log_file.path), limit, opts.max_line_length)
+            else:
+                holder, position = history.locate(log_file.path, history.parse_at(before or start or ""))
+                read = history.read_before if before is not None else history.read_from
+                found = read(holder, position, limit, opts.max_line_length)
+        except history.AtRefused as refusal:
+            abort(refusal.status, refusal.message)
+        except FileNotFoundError:
+            abort(404, "no such log file")
+        except OSError as error:
+            abort(403, f"cannot read this file: {error.strerror or error}")
+        response = Response(
+            "\n".join(sse.line_elements(found.lines, positions(found.anchor, found.starts))), mimetype="text/html"
+        )
+        # Which file held them (a rotated sibling, after rotation) and whether they reach its ends.
+        response.headers["X-Log-File"] = (Path(log_file.name).parent / Path(found.path).name).as_posix()
+        response.headers["X-Log-First"] = "1" if found.at_first else "0"
+        response.headers["X-Log-Last"] = "1" if found.at_last else "0"
+        response.headers["Cache-Control"] = "no-cache"
+        return response
 
     @blueprint.get("/download/<path:path>")
     def download(path: str) -> Response:
@@ -130,6 +184,8 @@ def log_viewer_blueprint(
             cursor = Cursor.decode(last_event_id) if last_event_id else None
         except ValueError:
             abort(400, "Last-Event-ID is not a cursor of this viewer; reload the page to start afresh")
+        if cursor and cursor.back:
+            abort(400, "Last-Event-ID is a line's position, not an event id; open the viewer at it with ?at=")
         if not slots.acquire():
             abort(503, "too many open streams on this worker; try again shortly")
         try:

@@ -8,16 +8,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from helpers import AUTH, require_tool
+from helpers import AUTH, CHROMIUM_ARGS, require_tool
 from servers import Server, emptied
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")

@@ -11,44 +11,20 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import PREFIX
+from helpers import LINES, PREFIX, append_lines, open_viewer, shown, wait_for_line
 
 from {{ cookiecutter.project_slug }}.demo_logger import LEVELS, make_line
 
 pytestmark = pytest.mark.browser
 
-LINES = "els => els.map(e => e.textContent)"
-
-
-def append(path: Path, lines: list[str]) -> None:
-    with open(path, "a") as fh:
-        fh.write("".join(f"{line}\n" for line in lines))
-
-
-def shown(page) -> list[str]:
-    return page.eval_on_selector_all("#log .l", LINES)
-
-
-def open_viewer(page, name: str = "app.log") -> None:
-    page.goto(f"{PREFIX}/view/{name}")
-    page.wait_for_selector("#status[data-state=live]")
-
-
-def wait_for_line(page, text: str, timeout: float = 5000) -> None:
-    page.wait_for_function(
-        "text => [...document.querySelectorAll('#log .l')].some(e => e.textContent === text)",
-        arg=text,
-        timeout=timeout,
-    )
-
 
 @pytest.mark.answers
 def test_appended_lines_appear_live_and_in_order(page, log_dir):
     log = log_dir / "app.log"
-    append(log, ["before"])
+    append_lines(log, ["before"])
     open_viewer(page)
     wait_for_line(page, "before")
-    append(log, [f"live {i}" for i in range(50)])
+    append_lines(log, [f"live {i}" for i in range(50)])
     wait_for_line(page, "live 49", timeout=1000)
     assert shown(page) == ["before"] + [f"live {i}" for i in range(50)]
 
@@ -70,9 +46,9 @@ HOSTILE = [
 
 def test_hostile_lines_are_text_and_run_nothing(page, log_dir):
     log = log_dir / "app.log"
-    append(log, ["start"])
+    append_lines(log, ["start"])
     open_viewer(page)
-    append(log, HOSTILE)
+    append_lines(log, HOSTILE)
     wait_for_line(page, HOSTILE[-1].replace("\x1b[31m", "").replace("\x1b[0m", ""))
     page.wait_for_timeout(300)  # time for any handler that would run
     expected = ["start"] + [line.replace("\x1b[31m", "").replace("\x1b[0m", "") for line in HOSTILE]
@@ -83,7 +59,9 @@ def test_hostile_lines_are_text_and_run_nothing(page, log_dir):
 
 def test_ansi_colours_render(page, log_dir):
     log = log_dir / "app.log"
-    append(log, ["\x1b[31mred alert\x1b[0m plain", "\x1b[38;5;21mblue 256\x1b[0m", "\x1b[1;4mbold underline\x1b[0m"])
+    append_lines(
+        log, ["\x1b[31mred alert\x1b[0m plain", "\x1b[38;5;21mblue 256\x1b[0m", "\x1b[1;4mbold underline\x1b[0m"]
+    )
     open_viewer(page)
     wait_for_line(page, "bold underline")
     red = page.locator("#log .l span", has_text="red alert").evaluate("e => getComputedStyle(e).color")
@@ -103,13 +81,13 @@ def visible(page) -> list[str]:
 
 def test_filter_hides_and_highlights_old_and_new_lines(page, log_dir):
     log = log_dir / "app.log"
-    append(log, ["alpha one", "beta two", "Alpha three"])
+    append_lines(log, ["alpha one", "beta two", "Alpha three"])
     open_viewer(page)
     wait_for_line(page, "Alpha three")
     page.fill("#filter", "alpha")
     assert visible(page) == ["alpha one", "Alpha three"]
     assert page.eval_on_selector_all("#log mark", LINES) == ["alpha", "Alpha"]
-    append(log, ["alpha four", "gamma five"])
+    append_lines(log, ["alpha four", "gamma five"])
     wait_for_line(page, "gamma five")
     assert visible(page) == ["alpha one", "Alpha three", "alpha four"]
     page.check("#case")
@@ -123,11 +101,11 @@ def test_filter_hides_and_highlights_old_and_new_lines(page, log_dir):
 
 def test_pause_holds_lines_and_resume_shows_every_one(page, log_dir):
     log = log_dir / "app.log"
-    append(log, ["first"])
+    append_lines(log, ["first"])
     open_viewer(page)
     wait_for_line(page, "first")
     page.click("#pause")
-    append(log, [f"held {i}" for i in range(30)])
+    append_lines(log, [f"held {i}" for i in range(30)])
     page.wait_for_function("() => document.getElementById('pause').textContent === 'Resume (30 new)'", timeout=5000)
     assert shown(page) == ["first"]
     page.click("#pause")
@@ -136,11 +114,11 @@ def test_pause_holds_lines_and_resume_shows_every_one(page, log_dir):
 
 def test_keyboard_pause_filter_and_jump_to_live(page, log_dir):
     log = log_dir / "app.log"
-    append(log, [f"line {i}" for i in range(300)])
+    append_lines(log, [f"line {i}" for i in range(300)])
     open_viewer(page)
     wait_for_line(page, "line 299")
     page.locator("#log").evaluate("e => { e.scrollTop = 0; e.dispatchEvent(new Event('scroll')); }")
-    append(log, ["newer"])
+    append_lines(log, ["newer"])
     wait_for_line(page, "newer")
     assert page.is_visible("#live")  # scrolled up: no autoscroll, a button instead
     page.keyboard.press("End")
@@ -156,10 +134,10 @@ def test_keyboard_pause_filter_and_jump_to_live(page, log_dir):
 
 def test_page_keeps_no_more_than_the_cap(page, log_dir):
     log = log_dir / "app.log"
-    append(log, ["start"])
+    append_lines(log, ["start"])
     open_viewer(page)
     for chunk in range(4):
-        append(log, [f"bulk {i}" for i in range(chunk * 5000, (chunk + 1) * 5000)])
+        append_lines(log, [f"bulk {i}" for i in range(chunk * 5000, (chunk + 1) * 5000)])
     wait_for_line(page, "bulk 19999", timeout=15000)
     cap = int(page.get_attribute("#log", "data-line-cap"))
     assert cap == 5000
@@ -169,7 +147,7 @@ def test_page_keeps_no_more_than_the_cap(page, log_dir):
 
 def test_killed_worker_reconnecting_then_live_no_line_lost_or_doubled(page, server, log_dir):
     log = log_dir / "app.log"
-    append(log, ["line 0"])
+    append_lines(log, ["line 0"])
     open_viewer(page)
     wait_for_line(page, "line 0")
     page.evaluate("""() => {
@@ -180,7 +158,7 @@ def test_killed_worker_reconnecting_then_live_no_line_lost_or_doubled(page, serv
 
     def write() -> None:
         for i in range(1, 301):
-            append(log, [f"line {i}"])
+            append_lines(log, [f"line {i}"])
             time.sleep(0.01)
 
     writer = threading.Thread(target=write)
@@ -198,12 +176,12 @@ def test_killed_worker_reconnecting_then_live_no_line_lost_or_doubled(page, serv
 
 def test_rotation_and_missing_file_are_marked(page, log_dir):
     log = log_dir / "app.log"
-    append(log, ["old file"])
+    append_lines(log, ["old file"])
     open_viewer(page)
     wait_for_line(page, "old file")
     log.unlink()
     page.wait_for_selector("#status[data-state=missing]")
-    append(log, ["new file"])
+    append_lines(log, ["new file"])
     wait_for_line(page, "new file")
     markers = page.eval_on_selector_all("#log .marker", LINES)
     assert markers[0].startswith("file missing") and markers[1].startswith("file rotated")
@@ -212,8 +190,8 @@ def test_rotation_and_missing_file_are_marked(page, log_dir):
 
 @pytest.mark.answers
 def test_index_lists_files_and_links_open_viewers(page, log_dir):
-    append(log_dir / "main.log", ["main line"])
-    append(log_dir / "app" / "api.log", ["api line"])
+    append_lines(log_dir / "main.log", ["main line"])
+    append_lines(log_dir / "app" / "api.log", ["api line"])
     page.goto(f"{PREFIX}/")
     names = page.eval_on_selector_all("#files a.view", LINES)
     assert sorted(names) == ["app/api.log", "main.log"]
@@ -230,7 +208,7 @@ def test_screenshot_of_the_demo_logger_output(page, log_dir, tmp_path):
         level = rng.choice(LEVELS)
         name = {10: "DEBUG", 20: "INFO", 30: "WARNING", 40: "ERROR"}[level]
         lines.append(f"2026-11-23 12:00:{i:02d},{rng.randint(100, 999)} {name:<7} demo.app: {make_line(rng, level)}")
-    append(log_dir / "app.log", lines)
+    append_lines(log_dir / "app.log", lines)
     page.set_viewport_size({"width": 1280, "height": 720})
     open_viewer(page)
     wait_for_line(page, re.sub(r"\x1b\[[0-9;]*m", "", lines[-1]))

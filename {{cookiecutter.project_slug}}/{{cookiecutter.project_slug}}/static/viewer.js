@@ -1,7 +1,11 @@
 // The log viewer's behaviour. htmx's SSE extension owns the connection
 // (reconnect with backoff, Last-Event-ID); this file owns what happens to
-// the lines: insertion, pause, filter, the line cap, autoscroll and the
-// connection indicator. No build step: edit and reload.
+// the lines: insertion, pause, filter, the line cap, autoscroll, the
+// connection indicator, and history: the page is a window of at most
+// `lineCap` consecutive lines of the file, moved up and down by reading
+// lines back from the server (P/lines) as the user scrolls, so any line of a
+// file of any size can be reached while memory stays flat. No build step:
+// edit and reload.
 (() => {
   "use strict";
 
@@ -13,6 +17,9 @@
   const wrapBox = document.getElementById("wrap");
   const pauseButton = document.getElementById("pause");
   const liveButton = document.getElementById("live");
+  const startButton = document.getElementById("start");
+  const linesUrl = log.dataset.lines;   // absent for the demo stream: no history
+  const viewUrl = log.dataset.view;
 
   // Lines kept in the page; older ones are dropped so memory stays flat.
   const lineCap = Number(log.dataset.lineCap) || 5000;
@@ -20,9 +27,17 @@
 
   let follow = true;          // keep the end in view while the user is at the bottom
   let paused = false;
-  let held = [];              // fragments received while paused
+  let held = [];              // stream fragments not shown: paused, or the window is elsewhere in the file
   let heldLines = 0;
+  let arrived = 0;            // stream lines that came while the window was elsewhere
   let filter = null;          // RegExp, or null for "show everything"
+  // The window: `attached` while its last line is the stream's newest; then
+  // `adjoins` says whether `held` starts right after its last line.
+  let attached = true;
+  let adjoins = true;
+  let atFirst = false;        // the window starts with the file's first line
+  let loading = false;        // one history request at a time
+  let overlap = false;        // the window's end was read back: the stream may send those lines again
 
   // --- the connection indicator ------------------------------------------
   function setStatus(state, text) {
@@ -53,10 +68,14 @@
   };
   for (const [name, text] of Object.entries(notices)) {
     log.addEventListener(name, () => {
-      const marker = document.createElement("div");
-      marker.className = "marker";
-      marker.textContent = text;
-      insert([marker]);
+      const note = document.createElement("div");
+      note.className = "marker";
+      note.textContent = text;
+      overlap = false;      // positions start afresh: nothing after this was shown
+      const fragment = document.createDocumentFragment();
+      fragment.append(note);
+      if (paused || !attached) hold(fragment);
+      else insert([note]);
       if (name === "missing") setStatus("missing", "file missing");
       else if (name === "refused") setStatus("closed", "stopped");
       else setStatus("live");
@@ -71,7 +90,11 @@
     event.detail.cancelled = true;
     setStatus("live");
     const fragment = parse(message.data);
-    if (paused) {
+    if (attached && !follow && log.childElementCount >= lineCap) {
+      attached = false;       // the user reads above: keep the window still, count what comes
+    }
+    if (overlap) overlap = dropShown(fragment);
+    if (paused || !attached) {
       hold(fragment);
     } else {
       insert(Array.from(fragment.children));
@@ -93,36 +116,65 @@
     applyFilter(line);
   }
 
-  function insert(lines) {
+  function prepared(lines) {
     const fragment = document.createDocumentFragment();
     for (const line of lines) {
       prepare(line);
       fragment.append(line);
     }
-    log.append(fragment);
-    trim();
-    if (follow) log.scrollTop = log.scrollHeight;
-    else liveButton.hidden = false;
+    return fragment;
   }
 
-  function trim() {
+  function insert(lines) {
+    log.append(prepared(lines));
+    trimTop();
+    if (follow) log.scrollTop = log.scrollHeight;
+    else showLive();
+  }
+
+  // Drop lines beyond the cap at the top (reading on) or at the bottom (reading back).
+  function trimTop() {
     const excess = log.childElementCount - lineCap;
     if (excess <= 0) return;
+    const before = log.scrollHeight;
     const range = document.createRange();
     range.setStartBefore(log.firstChild);
     range.setEndAfter(log.children[excess - 1]);
     range.deleteContents();
+    atFirst = false;
+    if (!follow) log.scrollTop -= before - log.scrollHeight;   // what the user reads stays put
+  }
+
+  function trimBottom() {
+    const excess = log.childElementCount - lineCap;
+    if (excess <= 0) return;
+    const range = document.createRange();
+    range.setStartBefore(log.children[log.childElementCount - excess]);
+    range.setEndAfter(log.lastChild);
+    range.deleteContents();
+    attached = adjoins = false;   // the lines dropped are not in `held`: read them back to reach live
+    showLive();
   }
 
   // --- pause -----------------------------------------------------------------
   function hold(fragment) {
     held.push(fragment);
     heldLines += fragment.childElementCount;
-    // Keep no more than the cap while paused: older lines would be trimmed anyway.
+    if (!attached) arrived += fragment.childElementCount;
+    // Keep no more than the cap: older lines would be trimmed anyway, and history reaches them.
     while (held.length > 1 && heldLines - held[0].childElementCount >= lineCap) {
       heldLines -= held.shift().childElementCount;
+      adjoins = false;
     }
-    pauseButton.textContent = `Resume (${heldLines} new)`;
+    if (paused) pauseButton.textContent = `Resume (${heldLines} new)`;
+    if (!attached) showLive();
+  }
+
+  function takeHeld() {
+    const lines = held.flatMap((fragment) => Array.from(fragment.children));
+    held = [];
+    heldLines = 0;
+    return lines;
   }
 
   function setPaused(value) {
@@ -133,26 +185,239 @@
       return;
     }
     pauseButton.textContent = "Pause";
-    const waiting = held;
-    held = [];
-    heldLines = 0;
-    for (const fragment of waiting) insert(Array.from(fragment.children));
+    if (attached) insert(takeHeld());
   }
 
   pauseButton.addEventListener("click", () => setPaused(!paused));
 
   // --- autoscroll ------------------------------------------------------------
+  function showLive() {
+    liveButton.hidden = false;
+    liveButton.textContent = arrived ? `Jump to live \u2193 (${arrived} new, End)` : "Jump to live \u2193 (End)";
+  }
+
   function jumpToLive() {
+    if (attached || adjoins) return toTheEnd();
+    // The window is elsewhere in the file: show its last lines, then what the stream kept after them.
+    // The lines in between stay readable by scrolling up.
+    return reading("bottom", async () => {
+      const found = await fetchLines({ limit: PAGE });
+      log.replaceChildren(prepared(found.lines));
+      atFirst = false;
+      toTheEnd();
+    });
+  }
+
+  function toTheEnd() {
+    if (!attached) rejoin();
     follow = true;
     liveButton.hidden = true;
+    trimTop();
     log.scrollTop = log.scrollHeight;
   }
 
   log.addEventListener("scroll", () => {
-    follow = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
+    follow = attached && log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
     if (follow) liveButton.hidden = true;
+    if (log.scrollTop < log.clientHeight) readUp();
+    else if (!attached && log.scrollTop + 2 * log.clientHeight >= log.scrollHeight) readDown();
   });
   liveButton.addEventListener("click", jumpToLive);
+
+  // --- history: reading back and on --------------------------------------------
+  const PAGE = 200;                  // lines per request
+
+  // Our own data-at format (inode-offset-check~back): which file, which byte.
+  function positionOf(line) {
+    const [inode, offset, rest = ""] = (line.dataset.at || "").split("-");
+    const back = rest.includes("~") ? parseInt(rest.split("~")[1], 16) : 0;
+    return { inode, at: parseInt(offset, 16) - back };
+  }
+
+  function firstLine() {
+    let line = log.firstElementChild;
+    while (line && !line.classList.contains("l")) line = line.nextElementSibling;
+    return line;
+  }
+
+  function lastLine(parent = log) {
+    let line = parent.lastElementChild;
+    while (line && !line.classList.contains("l")) line = line.previousElementSibling;
+    return line;
+  }
+
+  // Stream lines the window already shows (read back before the stream caught up) are not shown
+  // twice; true while every line of `fragment` was one of them.
+  function dropShown(fragment) {
+    const shown = lastLine();
+    if (!shown) return false;
+    const end = positionOf(shown);
+    for (const line of Array.from(fragment.children)) {
+      if (!line.classList.contains("l")) continue;
+      const place = positionOf(line);
+      if (place.inode !== end.inode || place.at > end.at) return false;
+      line.remove();
+    }
+    return true;
+  }
+
+  function marker(text, kind = "") {
+    const element = document.createElement("div");
+    element.className = `marker ${kind}`.trim();
+    element.textContent = text;
+    return element;
+  }
+
+  async function fetchLines(query) {
+    const response = await fetch(`${linesUrl}?${new URLSearchParams(query)}`, { headers: { Accept: "text/html" } });
+    const text = await response.text();
+    if (!response.ok) {
+      const sentence = parse(text).querySelector("p");
+      throw new Error(sentence ? sentence.textContent : `${response.status} ${response.statusText}`);
+    }
+    return {
+      lines: Array.from(parse(text).children),
+      first: response.headers.get("X-Log-First") === "1",
+      last: response.headers.get("X-Log-Last") === "1",
+      file: response.headers.get("X-Log-File"),
+    };
+  }
+
+  // Guarded: one request at a time; a failure is shown as a marker, never thrown.
+  async function reading(where, task) {
+    if (!linesUrl || loading) return;
+    loading = true;
+    try {
+      await task();
+    } catch (error) {
+      const note = marker(error.message, "error");
+      if (where === "top") log.prepend(note);
+      else log.append(note);
+    } finally {
+      loading = false;
+    }
+  }
+
+  function startOf(found) {
+    atFirst = true;
+    return marker(`start of ${found.file}`, "edge");
+  }
+
+  function readUp() {
+    if (atFirst) return;
+    return reading("top", async () => {
+      const first = firstLine();
+      if (!first) return;
+      const found = await fetchLines({ before: first.dataset.at, limit: PAGE });
+      const height = log.scrollHeight;
+      const lines = prepared(found.lines);
+      if (found.first || !found.lines.length) lines.prepend(startOf(found));
+      log.prepend(lines);
+      log.scrollTop += log.scrollHeight - height;   // what the user reads stays put
+      trimBottom();
+    });
+  }
+
+  function readDown() {
+    return reading("bottom", async () => {
+      if (attached) return;
+      if (adjoins) return rejoin();
+      const last = lastLine();
+      if (!last) return;
+      const found = await fetchLines({ from: last.dataset.at, limit: PAGE + 1 });
+      log.append(prepared(found.lines.slice(1)));
+      trimTop();
+      if (found.last || reachedHeld()) rejoin();
+    });
+  }
+
+  // The window's last line is at or past the first line the stream kept: show the rest, live again.
+  function reachedHeld() {
+    const first = held.length && held[0].firstElementChild;
+    const last = lastLine();
+    if (!first || !last || !first.classList.contains("l")) return false;
+    const [mine, theirs] = [positionOf(last), positionOf(first)];
+    return mine.inode === theirs.inode && mine.at >= theirs.at;
+  }
+
+  function rejoin() {
+    const lines = takeHeld();
+    const fragment = prepared(lines);
+    overlap = dropShown(fragment);
+    log.append(fragment);
+    attached = adjoins = true;
+    arrived = 0;
+    liveButton.hidden = true;
+    trimTop();
+  }
+
+  function jumpToStart() {
+    return reading("top", async () => {
+      const found = await fetchLines({ from: "start", limit: PAGE });
+      detach();
+      const lines = prepared(found.lines);
+      lines.prepend(startOf(found));
+      log.replaceChildren(lines);
+      log.scrollTop = 0;
+      if (found.last) rejoin();
+    });
+  }
+
+  function detach() {
+    attached = adjoins = follow = false;
+    showLive();
+  }
+
+  // ?at=: the line in view and marked, lines before and after it; live again at the end.
+  function openAt(at) {
+    detach();
+    return reading("bottom", async () => {
+      let before, from;
+      try {
+        [before, from] = await Promise.all([
+          fetchLines({ before: at, limit: PAGE / 2 }),
+          fetchLines({ from: at, limit: PAGE / 2 }),
+        ]);
+      } catch (error) {
+        const found = await fetchLines({ limit: PAGE });
+        log.replaceChildren(marker(`${error.message}. Showing the live end instead.`, "error"));
+        log.append(prepared(found.lines));
+        toTheEnd();
+        return;
+      }
+      const lines = prepared([...before.lines, ...from.lines]);
+      if (before.first) lines.prepend(startOf(before));
+      log.replaceChildren(lines);
+      const target = from.lines[0];
+      if (target) {
+        mark(target);
+        target.scrollIntoView({ block: "center" });
+      }
+      if (from.last) rejoin();
+    });
+  }
+
+  function mark(line) {
+    for (const current of log.querySelectorAll('[aria-current="true"]')) current.removeAttribute("aria-current");
+    line.setAttribute("aria-current", "true");
+  }
+
+  // Every line's permalink: a click in its gutter marks it, puts the link in the address bar and the clipboard.
+  log.addEventListener("click", (event) => {
+    const line = event.target;
+    if (!viewUrl || !line.classList.contains("l")) return;
+    if (event.offsetX > parseFloat(getComputedStyle(line).paddingLeft)) return;
+    const url = new URL(`${viewUrl}?at=${encodeURIComponent(line.dataset.at)}`, location.href).href;
+    history.replaceState(null, "", url);
+    mark(line);
+    if (navigator.clipboard) navigator.clipboard.writeText(url).catch(() => {});
+  });
+
+  log.addEventListener("wheel", (event) => {
+    if (event.deltaY < 0 && log.scrollTop === 0) readUp();
+  });
+  if (startButton) startButton.addEventListener("click", jumpToStart);
+  if (linesUrl && log.dataset.at) openAt(log.dataset.at);
 
   // --- filter ----------------------------------------------------------------
   function compileFilter() {
@@ -229,9 +494,12 @@
     } else if (event.key === " " && !typing && event.target.tagName !== "BUTTON") {
       event.preventDefault();
       setPaused(!paused);
-    } else if (event.key === "End" && !typing) {
+    } else if ((event.key === "End" || event.key === "G") && !typing) {
       event.preventDefault();
       jumpToLive();
+    } else if ((event.key === "Home" || event.key === "g") && !typing && linesUrl) {
+      event.preventDefault();
+      jumpToStart();
     } else if (event.key === "Escape" && event.target === filterBox) {
       filterBox.blur();
     }

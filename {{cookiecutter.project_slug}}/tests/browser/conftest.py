@@ -12,7 +12,6 @@ from helpers import AUTH, CHROMIUM_ARGS, require_tool
 from servers import Server, emptied
 
 
-
 @pytest.fixture(scope="session")
 def browser():
     chromium = require_tool("chromium")

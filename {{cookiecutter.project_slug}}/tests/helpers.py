@@ -45,13 +45,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def authorization(auth: tuple[str, str] = AUTH) -> dict[str, str]:
+    """The Basic ``Authorization`` header for ``auth``."""
+    return {"Authorization": "Basic " + base64.b64encode(":".join(auth).encode()).decode()}
+
+
 def fetch(
     address: tuple[str, int], path: str, headers: dict[str, str] | None = None, auth: tuple[str, str] | None = AUTH
 ) -> http.client.HTTPResponse:
     """A GET answered in full (``.status``, ``.headers``, ``.body``), with Basic credentials unless ``auth`` is None."""
-    headers = dict(headers or {})
-    if auth:
-        headers["Authorization"] = "Basic " + base64.b64encode(":".join(auth).encode()).decode()
+    headers = dict(headers or {}) | (authorization(auth) if auth else {})
     connection = http.client.HTTPConnection(*address, timeout=15)
     try:
         connection.request("GET", path, headers=headers)

@@ -169,6 +169,9 @@ class Settings:
     max_streams: int = option(
         4000, "open streams per worker; past it, `503`", _integer, low=1, high=1_000_000, blueprint=True
     )
+    max_searches: int = option(
+        2, "searches running at once per worker; past it, `429`", _integer, low=1, high=64, blueprint=True
+    )
     line_cap: int = option(5000, "lines the viewer page keeps", _integer, low=100, high=1_000_000, blueprint=True)
     heartbeat_seconds: float = option(
         15.0, "longest silence on a stream before a comment line is sent", _number, low=1, high=300, blueprint=True

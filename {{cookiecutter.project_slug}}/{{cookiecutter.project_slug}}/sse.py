@@ -43,18 +43,30 @@ def plain_lines_event(lines: Iterable[str], event_id: str | None) -> str:
     return event("\n".join(lines), event_id)
 
 
-def line_elements(lines: Iterable[str], positions: Iterable[str]) -> list[str]:
-    """One ``<div class="l">`` per log line: the text escaped (then ANSI-styled), its position in ``data-at``."""
+def line_elements(lines: Iterable[str], positions: Iterable[str], file: str | None = None) -> list[str]:
+    """One ``<div class="l">`` per log line: the text escaped (then ANSI-styled), its position in ``data-at``.
+
+    ``file`` (a search's match) names the file it was found in, in ``data-file``.
+    """
     text = html.escape("\n".join(lines)).replace("\r", "&#13;")
     if "\x1b" in text:
         text = "\n".join(_styled(line) for line in text.split("\n"))
-    return [f'<div class="l" data-at="{at}">{line}</div>' for at, line in zip(positions, text.split("\n"), strict=True)]
+    found_in = f' data-file="{html.escape(file)}"' if file is not None else ""
+    return [
+        f'<div class="l" data-at="{at}"{found_in}>{line}</div>'
+        for at, line in zip(positions, text.split("\n"), strict=True)
+    ]
 
 
 def lines_event(lines: Iterable[str], positions: Iterable[str], event_id: str | None) -> str:
     """One event carrying many log lines, one ``data:`` field and one element each."""
     head = f"id: {event_id}\n" if event_id else ""
     return head + "".join(f"data: {element}\n" for element in line_elements(lines, positions)) + "\n"
+
+
+def matches_event(lines: Iterable[str], positions: Iterable[str], file: str) -> str:
+    """One event of search matches found in ``file``: line elements with ``data-file``, and no id."""
+    return "".join(f"data: {element}\n" for element in line_elements(lines, positions, file)) + "\n"
 
 
 def _palette(n: int) -> tuple[str | None, str | None]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_file
 
-from . import history, sse
+from . import history, search, sse
 from .auth import Guard
 from .clients import Clients
 from .config import blueprint_options
@@ -22,6 +22,7 @@ from .tailer import Tailer
 from .watcher import WatcherPool
 
 MAX_LINES = 5000
+MAX_MATCHES = 100_000
 
 
 def _event_stream(events: Iterable[str], on_close: Callable[[], None] | None = None) -> Response:
@@ -41,12 +42,12 @@ def wants_plain_text() -> bool:
     return bool(ranked) and ranked[0] == "text/plain"
 
 
-def _limit(text: str | None) -> int:
-    """The ``limit`` of a ``lines`` request: 1 to ``MAX_LINES``, 200 when absent."""
+def _limit(text: str | None, default: int = 200, high: int = MAX_LINES) -> int:
+    """A request's ``limit``: 1 to ``high``, ``default`` when absent."""
     if text is None:
-        return 200
-    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_LINES):
-        abort(400, f"limit must be a whole number from 1 to {MAX_LINES}")
+        return default
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= high):
+        abort(400, f"limit must be a whole number from 1 to {high}")
     return int(text)
 
 
@@ -78,6 +79,7 @@ def log_viewer_blueprint(
     paths = AllowedPaths(base_path, list(allowed_directories or []), any_subdirectory)
     watchers = WatcherPool(opts.poll_interval, opts.heartbeat_seconds)
     slots = StreamSlots(opts.max_streams)
+    searches = StreamSlots(opts.max_searches)
     clients = Clients(opts.stall_seconds, opts.batch_bytes)
     blueprint = Blueprint(name, __name__, template_folder="templates", static_folder="static")
 
@@ -171,6 +173,35 @@ def log_viewer_blueprint(
     def download(path: str) -> Response:
         log_file = resolve(path)
         return send_file(log_file.path, mimetype="text/plain", as_attachment=True, download_name=Path(path).name)
+
+    @blueprint.get("/search/<path:path>")
+    def search_files(path: str) -> Response:
+        log_file = resolve(path)
+        query = search.Query(
+            request.args.get("q", ""),
+            regex=request.args.get("regex") == "1",
+            case=request.args.get("case") == "1",
+            limit=_limit(request.args.get("limit"), default=1000, high=MAX_MATCHES),
+        )
+        try:
+            rg = search.ripgrep()
+            search.check(query, rg)
+        except search.SearchRefused as refusal:
+            abort(refusal.status, refusal.message)
+        files = search.files_to_search(log_file.path)
+        names = [(Path(log_file.name).parent / file.name).as_posix() for file in files]
+        if not searches.acquire():
+            abort(429, f"{opts.max_searches} searches are already running on this worker; try again when one ends")
+        client = request.environ.get("gunicorn.socket")
+        watch = clients.watch(client) if client else None
+
+        def close() -> None:
+            if watch:
+                watch.close()
+            searches.release()
+
+        events = search.search(files, names, query, rg, opts.max_line_length)
+        return _event_stream(watch.guard(events) if watch else events, close)
 
     @blueprint.get("/stream/", defaults={"path": None})
     @blueprint.get("/stream/<path:path>")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cursor import Cursor, fingerprint_at
+from .refused import Refused
 from .tailer import decode_lines, holds, open_log, rotated_siblings
 
 BLOCK = 64 * 1024
@@ -21,13 +22,8 @@ ONE_READ = 1024 * 1024  # lines spanning more than this are read one by one, eac
 START = "start"
 
 
-class AtRefused(Exception):
-    """An ``<at>`` that cannot be served: ``status`` 400 (malformed, foreign, out of range) or 410 (gone)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+class AtRefused(Refused):
+    """An ``<at>`` that cannot be served: 400 (malformed, foreign, out of range) or 410 (gone)."""
 
 
 At = Cursor | int | str  # a line position or event id, a byte offset of the current file, or START
@@ -70,16 +66,14 @@ def locate(log: Path, at: At) -> tuple[str, int]:
             raise AtRefused(400, f"byte offset {at} is past the end of the file ({size} bytes)")
         return str(log), _line_start(str(log), at)
     assert isinstance(at, Cursor)
+    siblings = rotated_siblings(log, compressed=False)
     same_inode = [str(log)] if os.stat(log).st_ino == at.inode else []
-    same_inode += [entry.path for entry in rotated_siblings(log, compressed=False) if entry.inode() == at.inode]
-    for path in same_inode:
+    same_inode += [entry.path for entry in siblings if entry.inode() == at.inode]
+    # Then a copytruncate copy (shifted further since, maybe), newest first: another inode, the same bytes.
+    copies = [entry.path for entry in sorted(siblings, key=lambda entry: -entry.stat().st_mtime_ns)]
+    for path in dict.fromkeys(same_inode + copies):
         if holds(path, at.offset, at.fingerprint):
             return path, _line_start(path, at.position)
-    # A copytruncate copy (shifted further since, maybe) has another inode: find it by the bytes before the anchor.
-    copies = sorted(rotated_siblings(log, compressed=False), key=lambda entry: -entry.stat().st_mtime_ns)
-    for entry in copies:
-        if entry.inode() != at.inode and holds(entry.path, at.offset, at.fingerprint):
-            return entry.path, _line_start(entry.path, at.position)
     if same_inode and os.stat(same_inode[0]).st_size < at.offset:
         # Truncated below the position and no copy kept: the nearest line that still exists, its last.
         path = same_inode[0]

@@ -12,16 +12,13 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from .refused import Refused
+
 MAX_LISTED_FILES = 10_000
 
 
-class PathRefused(Exception):
-    """A request path that must not be served; ``status`` is the HTTP answer."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+class PathRefused(Refused):
+    """A request path that must not be served (400, 403 or 404)."""
 
 
 @dataclass(frozen=True)

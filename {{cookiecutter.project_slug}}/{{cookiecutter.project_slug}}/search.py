@@ -26,19 +26,15 @@ from gevent import subprocess
 
 from . import sse
 from .cursor import Cursor, fingerprint, fingerprint_at, positions
+from .refused import Refused
 from .tailer import cut, open_log, rotated_siblings
 
 PROGRESS_SECONDS = 0.5
 EVENT_LINES = 200  # matches per event at most
 
 
-class SearchRefused(Exception):
-    """A search that cannot start: ``status`` 400 (bad pattern) or 500 (no ripgrep), with a sentence."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+class SearchRefused(Refused):
+    """A search that cannot start: 400 (bad pattern) or 500 (no ripgrep)."""
 
 
 @dataclass(frozen=True)
@@ -180,12 +176,12 @@ def search(files: list[Path], names: list[str], query: Query, rg: str, max_line_
 
 
 def _matches_event(batch: list[_Match], name: str, fd: int, compressed: bool, max_line_length: int) -> bytes:
-    lines, ats = [], []
+    lines, ats, inode = [], [], os.fstat(fd).st_ino
     for match in batch:
         line = match.line.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8", "replace")
         lines.append(cut(line, max_line_length) if len(line) > max_line_length else line)
         end = match.offset + len(match.line)
         # A compressed file cannot be read at an offset: its lines are checked by their own bytes.
         checked = fingerprint(match.line) if compressed else fingerprint_at(fd, end)
-        ats += positions(Cursor(os.fstat(fd).st_ino, end, checked), [match.offset])
+        ats += positions(Cursor(inode, end, checked), [match.offset])
     return sse.matches_event(lines, ats, name).encode()

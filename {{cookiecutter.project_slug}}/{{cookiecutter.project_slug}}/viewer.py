@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_file
+from werkzeug.exceptions import default_exceptions
 
 from . import history, search, sse
 from .auth import Guard
@@ -15,7 +16,8 @@ from .clients import Clients
 from .config import blueprint_options
 from .cursor import Cursor, positions
 from .demo import demo_stream
-from .paths import AllowedPaths, LogFile, PathRefused
+from .paths import AllowedPaths
+from .refused import Refused
 from .state import private_directory, sweep
 from .streams import StreamSlots, follow
 from .tailer import Tailer
@@ -103,11 +105,23 @@ def log_viewer_blueprint(
         Path(opts.state_directory).mkdir(parents=True, exist_ok=True)
         return Path(opts.state_directory)
 
-    def resolve(path: str) -> LogFile:
-        try:
-            return paths.resolve(path)
-        except PathRefused as refusal:
-            abort(refusal.status, refusal.message)
+    @blueprint.errorhandler(Refused)
+    def refused(refusal: Refused) -> Response:
+        """A path, position or search the modules refused: its status, and its sentence."""
+        return default_exceptions[refusal.status](refusal.message).get_response()
+
+    def watched(events: Iterator[bytes], *closers: Callable[[], None]) -> Response:
+        """An event stream whose client is watched (under gunicorn); ``closers`` run when it ends."""
+        client = request.environ.get("gunicorn.socket")  # absent under other servers and the test client
+        watch = clients.watch(client) if client else None
+
+        def close() -> None:
+            if watch:
+                watch.close()
+            for closer in closers:
+                closer()
+
+        return _event_stream(watch.guard(events) if watch else events, close)
 
     @blueprint.get("/")
     def index() -> str:
@@ -124,13 +138,10 @@ def log_viewer_blueprint(
     @blueprint.get("/view/", defaults={"path": None})
     @blueprint.get("/view/<path:path>")
     def view(path: str | None) -> str:
-        log_file = resolve(path) if path is not None else None
+        log_file = paths.resolve(path) if path is not None else None
         at = request.args.get("at")
         if at is not None and log_file is not None:
-            try:
-                history.parse_at(at)
-            except history.AtRefused as refusal:
-                abort(refusal.status, refusal.message)
+            history.parse_at(at)  # a malformed one is refused here, not in the page
         return render_template(
             "log_viewer/viewer.html",
             log_file=log_file,
@@ -141,7 +152,7 @@ def log_viewer_blueprint(
 
     @blueprint.get("/lines/<path:path>")
     def lines(path: str) -> Response:
-        log_file = resolve(path)
+        log_file = paths.resolve(path)
         limit = _limit(request.args.get("limit"))
         before, start = request.args.get("before"), request.args.get("from")
         if before is not None and start is not None:
@@ -153,8 +164,6 @@ def log_viewer_blueprint(
                 holder, position = history.locate(log_file.path, history.parse_at(before or start or ""))
                 read = history.read_before if before is not None else history.read_from
                 found = read(holder, position, limit, opts.max_line_length)
-        except history.AtRefused as refusal:
-            abort(refusal.status, refusal.message)
         except FileNotFoundError:
             abort(404, "no such log file")
         except OSError as error:
@@ -171,37 +180,25 @@ def log_viewer_blueprint(
 
     @blueprint.get("/download/<path:path>")
     def download(path: str) -> Response:
-        log_file = resolve(path)
+        log_file = paths.resolve(path)
         return send_file(log_file.path, mimetype="text/plain", as_attachment=True, download_name=Path(path).name)
 
     @blueprint.get("/search/<path:path>")
     def search_files(path: str) -> Response:
-        log_file = resolve(path)
+        log_file = paths.resolve(path)
         query = search.Query(
             request.args.get("q", ""),
             regex=request.args.get("regex") == "1",
             case=request.args.get("case") == "1",
             limit=_limit(request.args.get("limit"), default=1000, high=MAX_MATCHES),
         )
-        try:
-            rg = search.ripgrep()
-            search.check(query, rg)
-        except search.SearchRefused as refusal:
-            abort(refusal.status, refusal.message)
+        rg = search.ripgrep()
+        search.check(query, rg)
         files = search.files_to_search(log_file.path)
         names = [(Path(log_file.name).parent / file.name).as_posix() for file in files]
         if not searches.acquire():
             abort(429, f"{opts.max_searches} searches are already running on this worker; try again when one ends")
-        client = request.environ.get("gunicorn.socket")
-        watch = clients.watch(client) if client else None
-
-        def close() -> None:
-            if watch:
-                watch.close()
-            searches.release()
-
-        events = search.search(files, names, query, rg, opts.max_line_length)
-        return _event_stream(watch.guard(events) if watch else events, close)
+        return watched(search.search(files, names, query, rg, opts.max_line_length), searches.release)
 
     @blueprint.get("/stream/", defaults={"path": None})
     @blueprint.get("/stream/<path:path>")
@@ -210,7 +207,7 @@ def log_viewer_blueprint(
         if path is None:
             start = int(last_event_id) if last_event_id.isdigit() else 0
             return _event_stream(demo_stream(watchers, start, opts.retry_ms))
-        log_file = resolve(path)
+        log_file = paths.resolve(path)
         try:
             cursor = Cursor.decode(last_event_id) if last_event_id else None
         except ValueError:
@@ -236,16 +233,7 @@ def log_viewer_blueprint(
         except OSError as error:  # turned into a FIFO, or unreadable, since the path was checked
             slots.release()
             abort(403, f"cannot stream this file: {error.strerror or error}")
-        client = request.environ.get("gunicorn.socket")  # absent under other servers and the test client
-        watch = clients.watch(client) if client else None
-
-        def close() -> None:
-            if watch:
-                watch.close()
-            tailer.close()
-            slots.release()
-
         events = follow(tailer, watchers, opts.retry_ms, plain=wants_plain_text())
-        return _event_stream(watch.guard(events) if watch else events, close)
+        return watched(events, tailer.close, slots.release)
 
     return blueprint

@@ -13,14 +13,8 @@ from __future__ import annotations
 import json
 import statistics
 import sys
-from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
-# The baked project's test helpers launch Chromium the way its browser tests do.
-PROJECT = Path(__file__).resolve().parent / "work" / "log_viewer"
-sys.path[:0] = [str(PROJECT), str(PROJECT / "tests")]
-from helpers import CHROMIUM_ARGS  # noqa: E402
+from chromium import viewer_page
 
 TO_LINE_1 = """async () => {
     const started = performance.now();
@@ -57,31 +51,23 @@ def heap_mb(cdp) -> float:
 
 def main() -> None:
     base, password, name, scroll_lines = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(http_credentials={"username": "admin", "password": password})
-            page = context.new_page()
-            page.goto(f"{base}/view/{name}")
-            page.wait_for_selector("#status[data-state=live]")
-            page.wait_for_selector("#log .l")
-            jumps = []
-            for _ in range(7):
-                jumps.append(page.evaluate(TO_LINE_1))
-                page.evaluate(TO_THE_END)
-            cdp = context.new_cdp_session(page)
-            figures = {
-                "to_line_1_p50_ms": round(statistics.median(jumps), 1),
-                "to_line_1_max_ms": round(max(jumps), 1),
-                "heap_mb_before": heap_mb(cdp),
-                "heap_mb_during": [],
-            }
-            steps = max(1, scroll_lines // PAGE // 5)
-            for _ in range(5):
-                figures["elements_after"] = page.evaluate(SCROLL_BACK, steps)
-                figures["heap_mb_during"].append(heap_mb(cdp))
-        finally:
-            browser.close()
+    with viewer_page(base, password, name) as (context, page):
+        page.wait_for_selector("#log .l")
+        jumps = []
+        for _ in range(7):
+            jumps.append(page.evaluate(TO_LINE_1))
+            page.evaluate(TO_THE_END)
+        cdp = context.new_cdp_session(page)
+        figures = {
+            "to_line_1_p50_ms": round(statistics.median(jumps), 1),
+            "to_line_1_max_ms": round(max(jumps), 1),
+            "heap_mb_before": heap_mb(cdp),
+            "heap_mb_during": [],
+        }
+        steps = max(1, scroll_lines // PAGE // 5)
+        for _ in range(5):
+            figures["elements_after"] = page.evaluate(SCROLL_BACK, steps)
+            figures["heap_mb_during"].append(heap_mb(cdp))
     print(json.dumps(figures))
 
 

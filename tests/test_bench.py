@@ -29,5 +29,9 @@ def test_benchmark_smoke_run_completes_and_reports_both_systems():
     history = results["systems"]["ours"]["history"]
     assert "browser_error" not in history, history.get("browser_error")
     assert {"big_end_p50_ms", "to_line_1_p50_ms", "elements_after"} <= set(history)
+    search = results["systems"]["ours"]["search"]
+    assert "browser_error" not in search, search.get("browser_error")
+    assert {"first_match_p50_ms", "first_match_screen_p90_ms", "stream_searching_p99_ms"} <= set(search)
+    assert all(row["ours_matches"] == row["tool_matches"] for row in search["searches"].values()), search["searches"]
     for figures in results["systems"].values():
         assert {"latency_1", "delivery_3", "burst", "first_event"} <= set(figures)

@@ -102,3 +102,32 @@ def wait_for_line(page, text: str, timeout: float = 5000) -> None:
         arg=text,
         timeout=timeout,
     )
+
+
+# A regex with no literal to skip ahead with: ripgrep reads every byte.
+HARD_PATTERN = r"[^\n]{70}\d{9}$"
+
+
+def big_family(log: Path, siblings: int) -> None:
+    """``log`` of 64 MB and ``siblings`` rotated copies (hard links): a search of it lasts seconds."""
+    with open(log, "wb") as fh:
+        fh.write(b"a line that the hard pattern never matches, padded out ......\n" * 1_000_000)
+    for n in range(1, siblings + 1):
+        os.link(log, log.with_name(f"{log.name}.{n}"))
+
+
+def scans_of(pids: list[int]) -> dict[int, str]:
+    """The processes a search of the processes ``pids`` runs (their children), with their command lines."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+            command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        parent = int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
+        if parent in pids:
+            found[int(entry)] = command or "(ended, not yet reaped)"
+    return found

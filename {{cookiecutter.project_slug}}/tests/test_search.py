@@ -5,8 +5,9 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import PREFIX
+from helpers import PREFIX, append_lines
 
+from {{ cookiecutter.project_slug }} import search
 from {{ cookiecutter.project_slug }}.config import Settings
 from {{ cookiecutter.project_slug }}.history import locate, parse_at, read_from
 
@@ -82,6 +83,31 @@ def test_regex_and_case(client, rotated):
     assert [text for _at, _file, text in cased] == ["oldest Needle"]
 
 
+@pytest.mark.parametrize(
+    ("every", "long_line_at"),
+    [(1, None), (997, None), (997, 0.25), (1, 0.5)],
+    ids=["every line", "sparse", "sparse, a long line at a share", "every line, a long line at a share"],
+)
+def test_a_big_file_in_parts_gives_every_match_once_in_order(client, log_dir, monkeypatch, every, long_line_at):
+    """Four ripgreps over a 4 MB file cut at line starts, each stopped at the next one's start: by a match past
+    it (every line matches) or by reading past it (sparse). Where a share falls in a long line, fewer parts."""
+    monkeypatch.setattr(search, "PART_BYTES", 1_000_000)
+    monkeypatch.setattr(search, "LINE_START_BYTES", 4096)
+    monkeypatch.setattr(search.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    lines = [f"line {i:08d} {'needle' if i % every == 0 else 'hay___'} {'.' * 80}" for i in range(40_000)]
+    if long_line_at is not None:
+        lines[int(len(lines) * long_line_at)] = "needle " + "x" * 10_000
+    log = log_dir / "main.log"
+    append_lines(log, lines)
+    response = searched(client, "main.log?q=needle&limit=100000")
+    found = matches(response)
+    assert [text for _at, _file, text in found] == [line for line in lines if "needle" in line]
+    assert done(response) == {"matches": len(found), "scanned": log.stat().st_size, "truncated": False, "notes": []}
+    for at, _file, text in found[:: max(1, len(found) // 7)]:
+        holder, position = locate(log, parse_at(at))
+        assert read_from(holder, position, 1, 100_000).lines == [text]
+
+
 def test_the_limit_truncates(client, log_dir):
     (log_dir / "main.log").write_text("".join(f"hit {i}\n" for i in range(50)))
     response = searched(client, "main.log?q=hit&limit=7")
@@ -91,7 +117,13 @@ def test_the_limit_truncates(client, log_dir):
 
 @pytest.mark.parametrize(
     ("query", "sentence"),
-    [("q=", "q is empty"), ("", "q is empty"), ("q=(unclosed&regex=1", "does not compile"), ("q=x&limit=0", "limit")],
+    [
+        ("q=", "q is empty"),
+        ("", "q is empty"),
+        ("q=(unclosed&regex=1", "does not compile"),
+        ("q=two%0Alines", "may not hold a line break"),
+        ("q=x&limit=0", "limit"),
+    ],
 )
 def test_bad_queries_are_a_400_with_a_sentence(client, query, sentence):
     response = searched(client, f"main.log?{query}")
@@ -115,12 +147,20 @@ def test_binary_invalid_utf8_and_long_lines(client, log_dir):
     assert texts[2].endswith(f"[… line cut at {limit} characters]")
 
 
-def test_a_corrupt_gz_sibling_is_a_note_not_an_error(client, log_dir):
-    (log_dir / "main.log.1.gz").write_bytes(gzip.compress(b"needle\n")[:10] + bytes(range(256)) * 4)
+@pytest.mark.parametrize(
+    "packed",
+    [
+        gzip.compress(b"needle\n")[:10] + bytes(range(256)) * 4,
+        gzip.compress(b"needle\n" + os.urandom(200_000).hex().encode())[:100_000],
+    ],
+    ids=["corrupt", "still being written"],
+)
+def test_a_corrupt_gz_sibling_is_a_note_not_an_error(client, log_dir, packed):
+    (log_dir / "main.log.1.gz").write_bytes(packed)
     response = searched(client, "main.log?q=needle")
     assert response.status_code == 200
     notes = done(response)["notes"]
-    assert len(notes) == 1 and notes[0].startswith("main.log.1.gz: ")
+    assert len(notes) == 1 and notes[0].startswith("main.log.1.gz: "), notes
 
 
 def test_searches_past_the_cap_get_a_429(client, log_dir):

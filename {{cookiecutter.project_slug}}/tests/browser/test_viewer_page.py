@@ -128,8 +128,11 @@ def test_keyboard_pause_filter_and_jump_to_live(page, log_dir):
     assert page.get_attribute("#pause", "aria-pressed") == "true"
     page.keyboard.press(" ")
     assert page.get_attribute("#pause", "aria-pressed") == "false"
-    page.keyboard.press("/")
+    page.keyboard.press("f")
     assert page.evaluate("document.activeElement.id") == "filter"
+    page.keyboard.press("Escape")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "query"
 
 
 def test_page_keeps_no_more_than_the_cap(page, log_dir):

@@ -1,11 +1,12 @@
 // The log viewer's behaviour. htmx's SSE extension owns the connection
 // (reconnect with backoff, Last-Event-ID); this file owns what happens to
 // the lines: insertion, pause, filter, the line cap, autoscroll, the
-// connection indicator, and history: the page is a window of at most
+// connection indicator, history: the page is a window of at most
 // `lineCap` consecutive lines of the file, moved up and down by reading
 // lines back from the server (P/lines) as the user scrolls, so any line of a
-// file of any size can be reached while memory stays flat. No build step:
-// edit and reload.
+// file of any size can be reached while memory stays flat; and search, which
+// shows the server's matches (P/search) as they come and opens each in
+// context. No build step: edit and reload.
 (() => {
   "use strict";
 
@@ -107,12 +108,16 @@
     return template.content;
   }
 
-  function prepare(line) {
+  function colour(line) {
     // 256-colour and truecolour values come as data attributes (CSP forbids inline styles).
     for (const span of line.querySelectorAll("[data-fg],[data-bg]")) {
       if (COLOUR.test(span.dataset.fg || "")) span.style.color = span.dataset.fg;
       if (COLOUR.test(span.dataset.bg || "")) span.style.backgroundColor = span.dataset.bg;
     }
+  }
+
+  function prepare(line) {
+    colour(line);
     applyFilter(line);
   }
 
@@ -268,13 +273,16 @@
     return element;
   }
 
+  // The sentence of an error page (werkzeug's <p>), or the status.
+  async function refusal(response) {
+    const sentence = parse(await response.text()).querySelector("p");
+    return new Error(sentence ? sentence.textContent : `${response.status} ${response.statusText}`);
+  }
+
   async function fetchLines(query) {
     const response = await fetch(`${linesUrl}?${new URLSearchParams(query)}`, { headers: { Accept: "text/html" } });
+    if (!response.ok) throw await refusal(response);
     const text = await response.text();
-    if (!response.ok) {
-      const sentence = parse(text).querySelector("p");
-      throw new Error(sentence ? sentence.textContent : `${response.status} ${response.statusText}`);
-    }
     return {
       lines: Array.from(parse(text).children),
       first: response.headers.get("X-Log-First") === "1",
@@ -420,17 +428,24 @@
   if (linesUrl && log.dataset.at) openAt(log.dataset.at);
 
   // --- filter ----------------------------------------------------------------
-  function compileFilter() {
-    const text = filterBox.value;
-    filterBox.classList.remove("invalid");
-    if (!text) return null;
-    const flags = caseBox.checked ? "g" : "gi";
+  // A RegExp for text, literal unless `regex`; null when it does not compile.
+  function pattern(text, regex, matchCase) {
     try {
-      return new RegExp(regexBox.checked ? text : text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), flags);
+      return new RegExp(regex ? text : text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), matchCase ? "g" : "gi");
     } catch {
-      filterBox.classList.add("invalid");    // an unfinished regex shows everything
       return null;
     }
+  }
+
+  function compileFilter() {
+    const text = filterBox.value;
+    if (!text) {
+      filterBox.classList.remove("invalid");
+      return null;
+    }
+    const compiled = pattern(text, regexBox.checked, caseBox.checked);
+    filterBox.classList.toggle("invalid", !compiled);    // an unfinished regex shows everything
+    return compiled;
   }
 
   function unmark(line) {
@@ -447,10 +462,10 @@
     }
     filter.lastIndex = 0;
     line.hidden = !filter.test(line.textContent);
-    if (!line.hidden) highlight(line);
+    if (!line.hidden) highlight(line, filter);
   }
 
-  function highlight(line) {
+  function highlight(line, filter) {
     // Wrap matches inside each text node; a match across colour spans stays unmarked.
     const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
     const nodes = [];
@@ -485,13 +500,175 @@
   caseBox.addEventListener("change", refilter);
   wrapBox.addEventListener("change", () => log.classList.toggle("wrap", wrapBox.checked));
 
+  // --- search: the whole file and its rotated siblings, on the server --------------
+  // fetch() rather than EventSource: an EventSource reconnects when the stream ends (the
+  // search would run again) and cannot read a 400's sentence.
+  const searchForm = document.getElementById("search");
+  const queryBox = document.getElementById("query");
+  const results = document.getElementById("results");
+  const hits = document.getElementById("hits");
+  const searchProgress = document.getElementById("search-progress");
+  const searchCount = document.getElementById("search-count");
+  const searchNotes = document.getElementById("search-notes");
+  const stopButton = document.getElementById("search-stop");
+  let searching = null;       // the running search's AbortController
+  let found = 0;
+  let foundIn = null;         // the file of the last match shown
+
+  // The events of an event-stream response, as {name, data}.
+  async function* events(response) {
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value;
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        let name = "message";
+        const data = [];
+        for (const field of block.split("\n")) {
+          if (field.startsWith("event:")) name = field.slice(6).trim();
+          else if (field.startsWith("data:")) data.push(field.slice(field[5] === " " ? 6 : 5));
+        }
+        if (data.length) yield { name, data: data.join("\n") };
+      }
+    }
+  }
+
+  function counted(text) {
+    searchCount.textContent = text;
+  }
+
+  function plural(n, word) {
+    return `${n.toLocaleString()} ${word}${n === 1 ? "" : "es"}`;
+  }
+
+  function megabytes(bytes) {
+    return `${(bytes / 1e6).toLocaleString(undefined, { maximumFractionDigits: 1 })} MB`;
+  }
+
+  // Each match becomes a link to its line in context, under a heading per file.
+  function showHits(html, highlighter) {
+    const fragment = document.createDocumentFragment();
+    for (const line of Array.from(parse(html).children)) {
+      const file = line.dataset.file;
+      if (file !== foundIn) {
+        const heading = document.createElement("div");
+        heading.className = "file";
+        heading.textContent = foundIn = file;
+        fragment.append(heading);
+      }
+      colour(line);
+      if (highlighter) highlight(line, highlighter);
+      const hit = document.createElement(file.endsWith(".gz") ? "div" : "a");
+      hit.className = "hit";
+      hit.dataset.file = file;
+      if (file.endsWith(".gz")) {
+        hit.title = "in a compressed file: download it to read around this line";
+      } else {
+        const path = file.split("/").map(encodeURIComponent).join("/");
+        hit.href = `${searchForm.dataset.views}${path}?at=${encodeURIComponent(line.dataset.at)}`;
+      }
+      hit.append(line);
+      fragment.append(hit);
+      found += 1;
+    }
+    hits.append(fragment);
+    counted(plural(found, "match"));
+  }
+
+  function finished(summary) {
+    searchProgress.value = searchProgress.max;
+    const scanned = `${megabytes(summary.scanned)} searched`;
+    counted(summary.truncated
+      ? `first ${plural(summary.matches, "match")} (the limit), ${scanned}`
+      : `${plural(summary.matches, "match")}, ${scanned}`);
+    for (const note of summary.notes || []) searchNotes.append(marker(note, "error"));
+  }
+
+  function stopSearch() {
+    if (!searching) return;
+    searching.abort();
+    searching = null;
+    stopButton.hidden = true;
+    counted(`${searchCount.textContent} (stopped)`);
+  }
+
+  async function runSearch() {
+    stopSearch();
+    const query = new URLSearchParams(new FormData(searchForm));
+    if (!query.get("q")) return;
+    const controller = new AbortController();
+    searching = controller;
+    found = 0;
+    foundIn = null;
+    hits.replaceChildren();
+    searchNotes.replaceChildren();
+    searchProgress.value = 0;
+    results.hidden = false;
+    stopButton.hidden = false;
+    counted("searching\u2026");
+    const highlighter = pattern(query.get("q"), query.has("regex"), query.has("case"));
+    try {
+      const response = await fetch(`${searchForm.dataset.url}?${query}`, {
+        signal: controller.signal,
+        headers: { Accept: "text/event-stream" },
+      });
+      if (!response.ok) throw await refusal(response);
+      for await (const message of events(response)) {
+        if (message.name === "message") showHits(message.data, highlighter);
+        else if (message.name === "progress") {
+          const { scanned, total } = JSON.parse(message.data);
+          searchProgress.max = Math.max(total, 1);
+          searchProgress.value = scanned;
+        } else if (message.name === "done") finished(JSON.parse(message.data));
+      }
+    } catch (error) {
+      if (error.name !== "AbortError") searchNotes.append(marker(error.message, "error"));
+    } finally {
+      if (searching === controller) {
+        searching = null;
+        stopButton.hidden = true;
+      }
+    }
+  }
+
+  function closeResults() {
+    stopSearch();
+    results.hidden = true;
+  }
+
+  if (searchForm) {
+    searchForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      runSearch();
+    });
+    stopButton.addEventListener("click", stopSearch);
+    document.getElementById("search-close").addEventListener("click", closeResults);
+    // A match in this very file opens in this page (the stream stays open); others load their own page.
+    hits.addEventListener("click", (event) => {
+      const hit = event.target.closest("a.hit");
+      if (!hit || hit.dataset.file !== searchForm.dataset.file) return;
+      if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      for (const current of hits.querySelectorAll('[aria-current="true"]')) current.removeAttribute("aria-current");
+      hit.setAttribute("aria-current", "true");
+      history.replaceState(null, "", hit.href);
+      openAt(hit.firstElementChild.dataset.at);
+    });
+  }
+
   // --- keyboard ----------------------------------------------------------------
   document.addEventListener("keydown", (event) => {
-    const typing = event.target instanceof HTMLInputElement;
-    if (event.key === "/" && !typing) {
+    const target = event.target instanceof Element ? event.target : document.body;
+    const typing = target.matches("input[type=search]");   // a toggle takes keys but not text
+    if ((event.key === "/" || event.key === "f") && !typing) {
       event.preventDefault();
-      filterBox.focus();
-    } else if (event.key === " " && !typing && event.target.tagName !== "BUTTON") {
+      (event.key === "/" && queryBox ? queryBox : filterBox).focus();
+    } else if (event.key === " " && !target.matches("input, button")) {
       event.preventDefault();
       setPaused(!paused);
     } else if ((event.key === "End" || event.key === "G") && !typing) {
@@ -500,8 +677,10 @@
     } else if ((event.key === "Home" || event.key === "g") && !typing && linesUrl) {
       event.preventDefault();
       jumpToStart();
-    } else if (event.key === "Escape" && event.target === filterBox) {
-      filterBox.blur();
+    } else if (event.key === "Escape" && typing) {
+      event.target.blur();
+    } else if (event.key === "Escape" && results && !results.hidden) {
+      closeResults();
     }
   });
 })();

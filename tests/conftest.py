@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import tempfile
 import time
 
 import pytest
 from helpers import IN_CI, become_subreaper, live_descendants
 
+SCRATCH = pytest.StashKey[str]()
+
 
 def pytest_configure(config: pytest.Config) -> None:
     become_subreaper()
+    # cookiecutter copies each hook it runs to a temporary file and never removes it (two per bake):
+    # this run's temporary files go to a directory of their own, removed when it ends.
+    config.stash[SCRATCH] = os.environ["TMPDIR"] = tempfile.mkdtemp(prefix="template-tests-")
+    tempfile.tempdir = None  # look again
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(config.stash[SCRATCH], ignore_errors=True)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

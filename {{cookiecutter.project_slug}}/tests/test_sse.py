@@ -56,20 +56,20 @@ def data_of(event: str) -> str:
 
 
 def test_lines_event_frames_one_data_field_per_line():
-    event = sse.lines_event(["one", "two"], ["1-8-0~8", "1-8-0~4"], "1-8-3")
+    event = sse.lines_event(["one", "two"], ["1-8-0~8", "1-8-0~4"], ["error", None], "1-8-3")
     assert event == (
-        'id: 1-8-3\ndata: <div class="l" data-at="1-8-0~8">one</div>\n'
+        'id: 1-8-3\ndata: <div class="l" data-at="1-8-0~8" data-level="error">one</div>\n'
         'data: <div class="l" data-at="1-8-0~4">two</div>\n\n'
     )
 
 
 def test_every_line_needs_its_position():
     with pytest.raises(ValueError):
-        sse.line_elements(["one", "two"], ["1-0-0"])
+        sse.line_elements(["one", "two"], ["1-0-0"], [None, None])
 
 
 def test_hostile_lines_become_text_inside_fixed_elements():
-    event = sse.lines_event(HOSTILE, positions(HOSTILE), "1-2-3")
+    event = sse.lines_event(HOSTILE, positions(HOSTILE), [None] * len(positions(HOSTILE)), "1-2-3")
     assert event.endswith("\n\n") and "\r" not in event and event.count("\n\n") == 1
     parser = Elements()
     parser.feed(data_of(event))
@@ -124,7 +124,7 @@ hostile_text = st.lists(st.one_of(st.text(), ansi, st.sampled_from(["<", ">", "&
 @settings(max_examples=300, deadline=None)
 @given(st.lists(hostile_text.map("".join), min_size=1, max_size=8))
 def test_property_any_text_becomes_fixed_elements_and_the_same_text(lines):
-    event = sse.lines_event(lines, positions(lines), "1-2-3")
+    event = sse.lines_event(lines, positions(lines), [None] * len(positions(lines)), "1-2-3")
     parser = Elements()
     parser.feed(data_of(event))
     for tag, attrs in parser.elements:
@@ -143,6 +143,6 @@ def test_property_any_text_becomes_fixed_elements_and_the_same_text(lines):
 
 def test_a_renderer_error_shows_the_text_instead_of_stopping_the_stream():
     huge = "\x1b[" + "9" * 5000 + "mstill shown\x1b[0m"  # past int()'s digit limit
-    event = sse.lines_event(["before", huge, "after"], ["1", "2", "3"], "1")
+    event = sse.lines_event(["before", huge, "after"], ["1", "2", "3"], [None] * 3, "1")
     texts = [html.unescape(re.sub(r"<[^>]+>", "", line)) for line in event.split("\n") if line.startswith("data:")]
     assert texts == ["data: before", "data: still shown", "data: after"]

@@ -24,4 +24,4 @@ def demo_stream(watchers: WatcherPool, start: int, retry_ms: int, interval: floa
     number = start
     while not watchers.closing.wait(interval * rng.uniform(0.5, 1.5)):
         number += 1
-        yield sse.lines_event([f"#{number} {sentence(rng)}"], [str(number)], str(number))
+        yield sse.lines_event([f"#{number} {sentence(rng)}"], [str(number)], [None], str(number))

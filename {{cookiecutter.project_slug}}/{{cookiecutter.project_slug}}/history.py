@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cursor import Cursor, fingerprint_at
+from .moments import first_at_or_after, parse_moment
 from .refused import Refused
 from .tailer import decode_lines, holds, open_log, rotated_siblings
 
@@ -26,21 +27,29 @@ class AtRefused(Refused):
     """An ``<at>`` that cannot be served: 400 (malformed, foreign, out of range) or 410 (gone)."""
 
 
-At = Cursor | int | str  # a line position or event id, a byte offset of the current file, or START
+At = Cursor | int | float | str  # a line position or event id, a byte offset, a time (epoch seconds), or START
 
 
 def parse_at(text: str) -> At:
-    """A ``data-at`` value (or event id), a decimal byte offset, or ``start``; ``AtRefused(400)`` otherwise."""
+    """A ``data-at`` value (or event id), a decimal byte offset, an ISO 8601 time, or ``start``.
+
+    ``AtRefused(400)`` for anything else.
+    """
     text = text.strip()
     if text == START:
         return START
     if text.isdigit() and text.isascii():
         return int(text)
+    moment = parse_moment(text)
+    if moment is not None:
+        return moment
     try:
         return Cursor.decode(text)
     except ValueError:
         raise AtRefused(
-            400, f"{text[:80]!r} is not a line position: expected a data-at value, a byte offset or 'start'"
+            400,
+            f"{text[:80]!r} is not a line position: expected a data-at value, a byte offset,"
+            " a time (2026-11-25T03:00:00) or 'start'",
         ) from None
 
 
@@ -60,6 +69,8 @@ def locate(log: Path, at: At) -> tuple[str, int]:
     """The file holding ``at`` (the log or a rotated sibling) and the start of the line there."""
     if at == START:
         return str(log), 0
+    if isinstance(at, float):
+        return str(log), _line_start(str(log), first_at_or_after(str(log), at))
     if isinstance(at, int):
         size = os.stat(log).st_size
         if at > size:

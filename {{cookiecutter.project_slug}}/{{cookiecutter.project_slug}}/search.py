@@ -28,6 +28,7 @@ import gevent.queue
 
 from . import sse
 from .cursor import FINGERPRINT_BYTES, Cursor, fingerprint, fingerprint_at, positions
+from .levels import RANK, level_of
 from .processes import Process
 from .refused import Refused
 from .tailer import cut, open_log, rotated_siblings
@@ -53,6 +54,7 @@ class Query:
     regex: bool = False
     case: bool = False
     limit: int = 1000
+    level: str | None = None  # only matches at this level or above
 
     def arguments(self) -> list[str]:
         """ripgrep's options for this query: each match as ``<byte offset>:<line>``, as found.
@@ -294,6 +296,8 @@ def search(files: list[Path], names: list[str], query: Query, rg: str, max_line_
                         batch, ended = _batch(part.found, wait)
                         if path == files[0]:  # the live file: a line still being written is not a line yet
                             batch = [match for match in batch if match.line.endswith(b"\n")]
+                        if query.level:
+                            batch = [match for match in batch if _at_least(match, query.level)]
                         batch = batch[: query.limit - matches]
                         for first in range(0, len(batch), EVENT_LINES):
                             event = batch[first : first + EVENT_LINES]
@@ -318,11 +322,23 @@ def search(files: list[Path], names: list[str], query: Query, rg: str, max_line_
     yield sse.event(json.dumps(done), name="done").encode()
 
 
+def _text(match: _Match) -> str:
+    return match.line.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8", "replace")
+
+
+def _at_least(match: _Match, floor: str) -> bool:
+    level = level_of(_text(match))
+    return level is not None and RANK[level] >= RANK[floor]
+
+
 def _matches_event(batch: list[_Match], name: str, fd: int, compressed: bool, max_line_length: int) -> bytes:
-    """One event of matches, their positions all checked just past the last of them (as a stream event's)."""
+    """One event of matches, their positions all checked just past the last of them (as a stream event's).
+
+    Each match's level is its own line's (matches are lines apart: none continues another).
+    """
     lines = []
     for match in batch:
-        line = match.line.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8", "replace")
+        line = _text(match)
         lines.append(cut(line, max_line_length) if len(line) > max_line_length else line)
     last = batch[-1]
     end = last.offset + len(last.line)
@@ -331,4 +347,5 @@ def _matches_event(batch: list[_Match], name: str, fd: int, compressed: bool, ma
     long_enough = len(last.line) >= FINGERPRINT_BYTES
     checked = fingerprint(last.line) if compressed or long_enough else fingerprint_at(fd, end)
     anchor = Cursor(os.fstat(fd).st_ino, end, checked)
-    return sse.matches_event(lines, positions(anchor, [match.offset for match in batch]), name).encode()
+    found = [level_of(line) for line in lines]
+    return sse.matches_event(lines, positions(anchor, [match.offset for match in batch]), found, name).encode()

@@ -16,12 +16,15 @@ import html
 import re
 from collections.abc import Iterable
 
+from .levels import LEVELS
+
 # CSI (colours, cursor moves), OSC only with its terminator (an unterminated one
 # must not hide the rest of the line), or a lone two-byte escape.
 _ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[([0-9;:?]*)([@-~])|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_]?)")
 _STYLE_CODES = {1: "a-b", 2: "a-d", 3: "a-i", 4: "a-u", 9: "a-s"}
 _STYLE_RESETS = {22: ("a-b", "a-d"), 23: ("a-i",), 24: ("a-u",), 29: ("a-s",)}
 _CUBE = (0, 95, 135, 175, 215, 255)
+_LEVEL_ATTRIBUTES = {None: ""} | {level: f' data-level="{level}"' for level in LEVELS}
 
 
 def retry(milliseconds: int) -> str:
@@ -43,30 +46,38 @@ def plain_lines_event(lines: Iterable[str], event_id: str | None) -> str:
     return event("\n".join(lines), event_id)
 
 
-def line_elements(lines: Iterable[str], positions: Iterable[str], file: str | None = None) -> list[str]:
+def line_elements(
+    lines: Iterable[str], positions: Iterable[str], levels: Iterable[str | None], file: str | None = None
+) -> list[str]:
     """One ``<div class="l">`` per log line: the text escaped (then ANSI-styled), its position in ``data-at``.
 
-    ``file`` (a search's match) names the file it was found in, in ``data-file``.
+    ``levels`` (``levels.Levels``) go in ``data-level`` where known; ``file``
+    (a search's match) names the file it was found in, in ``data-file``.
     """
+    lines = list(lines)
+    if not lines:
+        return []
     text = html.escape("\n".join(lines)).replace("\r", "&#13;")
     if "\x1b" in text:
         text = "\n".join(_styled(line) for line in text.split("\n"))
     found_in = f' data-file="{html.escape(file)}"' if file is not None else ""
     return [
-        f'<div class="l" data-at="{at}"{found_in}>{line}</div>'
-        for at, line in zip(positions, text.split("\n"), strict=True)
+        f'<div class="l" data-at="{at}"{_LEVEL_ATTRIBUTES[level]}{found_in}>{line}</div>'
+        for at, level, line in zip(positions, levels, text.split("\n"), strict=True)
     ]
 
 
-def lines_event(lines: Iterable[str], positions: Iterable[str], event_id: str | None) -> str:
+def lines_event(
+    lines: Iterable[str], positions: Iterable[str], levels: Iterable[str | None], event_id: str | None
+) -> str:
     """One event carrying many log lines, one ``data:`` field and one element each."""
     head = f"id: {event_id}\n" if event_id else ""
-    return head + "".join(f"data: {element}\n" for element in line_elements(lines, positions)) + "\n"
+    return head + "".join(f"data: {element}\n" for element in line_elements(lines, positions, levels)) + "\n"
 
 
-def matches_event(lines: Iterable[str], positions: Iterable[str], file: str) -> str:
+def matches_event(lines: Iterable[str], positions: Iterable[str], levels: Iterable[str | None], file: str) -> str:
     """One event of search matches found in ``file``: line elements with ``data-file``, and no id."""
-    return "".join(f"data: {element}\n" for element in line_elements(lines, positions, file)) + "\n"
+    return "".join(f"data: {element}\n" for element in line_elements(lines, positions, levels, file)) + "\n"
 
 
 def _palette(n: int) -> tuple[str | None, str | None]:

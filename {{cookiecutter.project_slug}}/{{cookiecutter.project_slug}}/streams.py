@@ -9,6 +9,7 @@ import gevent
 
 from . import sse
 from .cursor import positions
+from .levels import Levels, at_least
 from .tailer import Batch, Tailer
 from .watcher import WatcherPool
 
@@ -32,22 +33,36 @@ class StreamSlots:
         self.open -= 1
 
 
-def render(batch: Batch, plain: bool) -> str:
-    """Lines first (one event: HTML elements, or ``plain`` text), then each notice as a named event."""
+def render(batch: Batch, plain: bool, levels: Levels, floor: str | None = None) -> str:
+    """Lines first (one event: HTML elements, or ``plain`` text), then each notice as a named event.
+
+    With a ``floor`` (``level=``), only the lines at that level or above; a
+    batch with none left is an event with only its id (the cursor moves on).
+    """
     event_id = batch.cursor.encode() if batch.cursor else None
-    if not batch.lines:
+    lines, starts = batch.lines, batch.starts
+    found = levels.of(lines) if lines else []
+    if floor and lines:
+        kept = [index for index, keep in enumerate(at_least(found, floor)) if keep]
+        lines, starts, found = [lines[i] for i in kept], [starts[i] for i in kept], [found[i] for i in kept]
+        if not lines and event_id:
+            return f"id: {event_id}\n\n" + "".join(sse.event(notice, event_id, name=notice) for notice in batch.notices)
+    if not lines:
         out = ""
     elif plain:
-        out = sse.plain_lines_event(batch.lines, event_id)
+        out = sse.plain_lines_event(lines, event_id)
     else:
-        out = sse.lines_event(batch.lines, positions(batch.anchor, batch.starts), event_id)
+        out = sse.lines_event(lines, positions(batch.anchor, starts), found, event_id)
     return out + "".join(sse.event(notice, event_id, name=notice) for notice in batch.notices)
 
 
-def follow(tailer: Tailer, watchers: WatcherPool, retry_ms: int, plain: bool) -> Iterator[bytes]:
+def follow(
+    tailer: Tailer, watchers: WatcherPool, retry_ms: int, plain: bool, floor: str | None = None
+) -> Iterator[bytes]:
     """Events (UTF-8) for every new line until the client leaves, the file is refused, or the worker stops.
 
-    ``plain`` sends each line as its raw text instead of an HTML element.
+    ``plain`` sends each line as its raw text instead of an HTML element;
+    ``floor`` keeps only the lines at that level or above.
 
     The file is read after the watcher reports a change. Its ticks (every half
     heartbeat) wake idle streams: one silent for a tick sends a comment, so
@@ -57,6 +72,7 @@ def follow(tailer: Tailer, watchers: WatcherPool, retry_ms: int, plain: bool) ->
     of its own.
     """
     yield sse.retry(retry_ms).encode()
+    levels = Levels()
     with watchers.watch(str(tailer.path)) as watcher:
         last_sent = time.monotonic()
         while not watchers.closing.is_set():
@@ -64,7 +80,7 @@ def follow(tailer: Tailer, watchers: WatcherPool, retry_ms: int, plain: bool) ->
             batch = tailer.read()
             if batch.lines or batch.notices:
                 # Bytes: the server sends them as they are, with no encoded copy beside them.
-                event, refused = render(batch, plain).encode(), "refused" in batch.notices
+                event, refused = render(batch, plain, levels, floor).encode(), "refused" in batch.notices
                 del batch  # while a slow client takes the event, hold only the event
                 yield event
                 last_sent = time.monotonic()

@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_file
 from werkzeug.exceptions import default_exceptions
 
-from . import history, search, sse
+from . import history, levels, search, sse
 from .auth import Guard
 from .clients import Clients
 from .config import blueprint_options
@@ -146,6 +146,8 @@ def log_viewer_blueprint(
             "log_viewer/viewer.html",
             log_file=log_file,
             at=at if log_file else None,
+            level=levels.parse_level(request.args.get("level")),
+            levels=levels.LEVELS,
             title=title,
             line_cap=opts.line_cap,
         )
@@ -154,6 +156,7 @@ def log_viewer_blueprint(
     def lines(path: str) -> Response:
         log_file = paths.resolve(path)
         limit = _limit(request.args.get("limit"))
+        floor = levels.parse_level(request.args.get("level"))
         before, start = request.args.get("before"), request.args.get("from")
         if before is not None and start is not None:
             abort(400, "ask for the lines before a position or from one, not both")
@@ -168,9 +171,12 @@ def log_viewer_blueprint(
             abort(404, "no such log file")
         except OSError as error:
             abort(403, f"cannot read this file: {error.strerror or error}")
-        response = Response(
-            "\n".join(sse.line_elements(found.lines, positions(found.anchor, found.starts))), mimetype="text/html"
-        )
+        lines, starts, found_levels = found.lines, found.starts, levels.Levels().of(found.lines)
+        if floor:
+            kept = [index for index, keep in enumerate(levels.at_least(found_levels, floor)) if keep]
+            lines, starts, found_levels = ([values[i] for i in kept] for values in (lines, starts, found_levels))
+        elements = sse.line_elements(lines, positions(found.anchor, starts), found_levels)
+        response = Response("\n".join(elements), mimetype="text/html")
         # Which file held them (a rotated sibling, after rotation) and whether they reach its ends.
         response.headers["X-Log-File"] = (Path(log_file.name).parent / Path(found.path).name).as_posix()
         response.headers["X-Log-First"] = "1" if found.at_first else "0"
@@ -191,6 +197,7 @@ def log_viewer_blueprint(
             regex=request.args.get("regex") == "1",
             case=request.args.get("case") == "1",
             limit=_limit(request.args.get("limit"), default=1000, high=MAX_MATCHES),
+            level=levels.parse_level(request.args.get("level")),
         )
         rg = search.ripgrep()
         search.check(query, rg)
@@ -208,6 +215,7 @@ def log_viewer_blueprint(
             start = int(last_event_id) if last_event_id.isdigit() else 0
             return _event_stream(demo_stream(watchers, start, opts.retry_ms))
         log_file = paths.resolve(path)
+        floor = levels.parse_level(request.args.get("level"))
         try:
             cursor = Cursor.decode(last_event_id) if last_event_id else None
         except ValueError:
@@ -233,7 +241,7 @@ def log_viewer_blueprint(
         except OSError as error:  # turned into a FIFO, or unreadable, since the path was checked
             slots.release()
             abort(403, f"cannot stream this file: {error.strerror or error}")
-        events = follow(tailer, watchers, opts.retry_ms, plain=wants_plain_text())
+        events = follow(tailer, watchers, opts.retry_ms, plain=wants_plain_text(), floor=floor)
         return watched(events, tailer.close, slots.release)
 
     return blueprint

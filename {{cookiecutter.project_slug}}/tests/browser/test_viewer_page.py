@@ -8,12 +8,13 @@ import re
 import signal
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from helpers import LINES, PREFIX, append_lines, open_viewer, shown, wait_for_line
 
-from {{ cookiecutter.project_slug }}.demo_logger import LEVELS, make_line
+from {{ cookiecutter.project_slug }}.demo_logger import make_record
 
 pytestmark = pytest.mark.browser
 
@@ -208,9 +209,7 @@ def test_screenshot_of_the_demo_logger_output(page, log_dir, tmp_path):
     rng = random.Random(7)
     lines = []
     for i in range(40):
-        level = rng.choice(LEVELS)
-        name = {10: "DEBUG", 20: "INFO", 30: "WARNING", 40: "ERROR"}[level]
-        lines.append(f"2026-11-23 12:00:{i:02d},{rng.randint(100, 999)} {name:<7} demo.app: {make_line(rng, level)}")
+        lines += make_record(rng, "app", datetime(2026, 11, 23, 12, 0, i, rng.randint(0, 999_999), tzinfo=UTC))
     append_lines(log_dir / "app.log", lines)
     page.set_viewport_size({"width": 1280, "height": 720})
     open_viewer(page)

@@ -280,6 +280,7 @@
   }
 
   async function fetchLines(query) {
+    if (log.dataset.level) query = { ...query, level: log.dataset.level };   // the page's level filter
     const response = await fetch(`${linesUrl}?${new URLSearchParams(query)}`, { headers: { Accept: "text/html" } });
     if (!response.ok) throw await refusal(response);
     const text = await response.text();
@@ -640,6 +641,9 @@
     stopSearch();
     results.hidden = true;
   }
+
+  const levelSelect = document.getElementById("level");
+  if (levelSelect) levelSelect.addEventListener("change", () => levelSelect.form.submit());
 
   if (searchForm) {
     searchForm.addEventListener("submit", (event) => {

@@ -1,0 +1,72 @@
+"""Levels and times in a real browser: colours by level, the server's level filter, going to a time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from helpers import LINES, PREFIX, append_lines, open_viewer, shown, wait_for_line
+
+pytestmark = pytest.mark.browser
+
+RECORDS = [
+    "2026-11-25 12:00:00,000 INFO app: started",
+    "2026-11-25 12:00:01,000 ERROR app: boom",
+    "Traceback (most recent call last):",
+    "KeyError: 'k'",
+    "2026-11-25 12:00:02,000 DEBUG app: details",
+    "2026-11-25 12:00:03,000 WARNING app: careful",
+]
+
+
+def colour(page, selector: str) -> str:
+    return page.eval_on_selector(selector, "e => getComputedStyle(e).color")
+
+
+def test_lines_are_coloured_by_level(page, log_dir):
+    append_lines(log_dir / "app.log", RECORDS)
+    open_viewer(page)
+    wait_for_line(page, RECORDS[-1])
+    assert page.eval_on_selector_all("#log .l", "els => els.map(e => e.dataset.level)") == [
+        "info",
+        "error",
+        "error",
+        "error",
+        "debug",
+        "warning",
+    ]
+    info, error, debug, warning = (
+        colour(page, f"#log .l[data-level={name}]") for name in ("info", "error", "debug", "warning")
+    )
+    assert len({info, error, debug, warning}) == 4, "each level looks different"
+
+
+def test_the_level_filter_applies_to_the_stream(page, log_dir):
+    log = log_dir / "app.log"
+    append_lines(log, RECORDS)
+    open_viewer(page)
+    page.select_option("#level", "warning")
+    page.wait_for_url(f"**{PREFIX}/view/app.log?level=warning")
+    page.wait_for_selector("#status[data-state=live]")
+    wait_for_line(page, RECORDS[-1])
+    assert shown(page) == RECORDS[1:4] + RECORDS[5:]
+    append_lines(log, ["2026-11-25 12:00:04,000 INFO app: quiet", "2026-11-25 12:00:05,000 CRITICAL app: down"])
+    wait_for_line(page, "2026-11-25 12:00:05,000 CRITICAL app: down")
+    assert "2026-11-25 12:00:04,000 INFO app: quiet" not in shown(page)
+    assert page.eval_on_selector("#level", "e => e.value") == "warning"
+
+
+def test_going_to_a_time_opens_the_first_line_at_or_after_it(page, log_dir):
+    start = datetime(2026, 11, 25, 12, 0, 0)
+    records = [
+        f"{(start + timedelta(seconds=i)).strftime('%Y-%m-%d %H:%M:%S')},000 INFO app: record {i}" for i in range(3000)
+    ]
+    append_lines(log_dir / "app.log", records)
+    open_viewer(page)
+    page.fill("#time", "2026-11-25T12:16:40")
+    page.click("#goto button")
+    page.wait_for_url("**at=2026-11-25T12%3A16%3A40")
+    page.wait_for_selector('#log [aria-current="true"]')
+    assert page.text_content('#log [aria-current="true"]') == records[1000]
+    assert page.is_visible('#log [aria-current="true"]')
+    assert records[999] in page.eval_on_selector_all("#log .l", LINES)

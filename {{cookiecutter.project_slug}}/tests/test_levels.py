@@ -1,0 +1,192 @@
+"""Levels: recognised per format, never from a word inside a message, continuation lines with their record."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from helpers import PREFIX, append_lines
+
+from {{ cookiecutter.project_slug }}.levels import LevelRefused, Levels, at_least, level_of, parse_level
+
+# (line, level): each format, with lines that must not be given a level.
+CORPUS = [
+    # Python logging: the default format, and common ones
+    ("ERROR:root:boom", "error"),
+    ("WARNING:app.db:slow", "warning"),
+    ("2026-11-25 03:00:00,123 CRITICAL app: down", "critical"),
+    ("2026-11-25 03:00:00,123 - app - DEBUG - details", "debug"),
+    ("[2026-11-25 03:00:00,123] INFO in app: started", "info"),
+    ("2026-11-25 03:00:00,123 app: request failed with ERROR 500", None),
+    ("2026-11-25 03:00:00 job ERROR x", None),
+    # syslog: the priority when written, else no level from the message
+    ("<11>Nov 25 03:00:00 host prog[1]: failed", "error"),
+    ("<14>Nov 25 03:00:00 host prog[1]: fine", "info"),
+    ("Nov 25 03:00:00 host sshd[1]: error: maximum authentication attempts", None),
+    # JSON lines
+    ('{"time":"2026-11-25T03:00:00Z","level":"WARN","msg":"careful"}', "warning"),
+    ('{"levelname": "ERROR", "message": "boom"}', "error"),
+    ('{"severity":"CRITICAL","message":"down"}', "critical"),
+    ('{"lvl":"dbug","msg":"x"}', None),
+    ('{"msg": "ERROR in the message only"}', None),
+    # pino and bunyan numbers
+    ('{"level":30,"time":1700000000000,"msg":"hi"}', "info"),
+    ('{"level":50,"time":1700000000000,"msg":"boom"}', "error"),
+    ('{"level":60,"msg":"fatal"}', "critical"),
+    # logfmt and Go's slog text
+    ('time=2026-11-25T03:00:00Z level=ERROR msg="boom"', "error"),
+    ("ts=1 lvl=warn msg=x", "warning"),
+    ('time=2026-11-25T03:00:00Z msg="level=error inside a value"', None),
+    # brackets, nginx and Apache error logs
+    ("[ERROR] boom", "error"),
+    ("[2026-11-25 03:00:00] [warn] careful", "warning"),
+    ("2026/11/25 03:00:00 [error] 12#0: *1 open() failed", "error"),
+    ("[Tue Nov 25 03:00:00.123 2026] [core:crit] [pid 1] AH00111: x", "critical"),
+    # log4j / logback
+    ("2026-11-25 03:00:00.123 [main] ERROR com.example.App - boom", "error"),
+    ("2026-11-25 03:00:00.123 [http-nio-8080-exec-1] WARN  c.e.Web - slow", "warning"),
+    ("2026-11-25 03:00:00.123 [main] c.e.App - an ERROR in the message", None),
+    # Go: log/slog text and glog
+    ("E1125 03:00:00.123456    1 main.go:10] boom", "error"),
+    ("W1125 03:00:00.123456    1 main.go:10] careful", "warning"),
+    ("2026/11/25 03:00:00 handler: ERROR from upstream", None),
+    # Rust tracing, plain and coloured
+    ("2026-11-25T03:00:00.123456Z  INFO app::web: listening", "info"),
+    ("2026-11-25T03:00:00.123456Z TRACE app::web: poll", "trace"),
+    ("\x1b[2m2026-11-25T03:00:00.1Z\x1b[0m \x1b[31mERROR\x1b[0m \x1b[2mapp\x1b[0m: boom", "error"),
+    # access logs, by status
+    ('203.0.113.1 - - [25/Nov/2026:03:00:00 +0000] "GET / HTTP/1.1" 502 10 "-" "curl"', "error"),
+    ('203.0.113.1 - - [25/Nov/2026:03:00:00 +0000] "GET /x HTTP/1.1" 404 10 "-" "curl"', "warning"),
+    ('203.0.113.1 - - [25/Nov/2026:03:00:00 +0000] "GET /ERROR HTTP/1.1" 200 10 "-" "curl"', "info"),
+    # nothing to go by
+    ("the quick brown fox", None),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize(("line", "level"), CORPUS, ids=[line[:50] or "empty" for line, _ in CORPUS])
+def test_a_line_read_alone(line, level):
+    assert level_of(line) == level
+
+
+def test_continuation_lines_take_their_records_level():
+    lines = [
+        "2026-11-25 03:00:00,123 ERROR app: boom",
+        "Traceback (most recent call last):",
+        '  File "app.py", line 1, in <module>',
+        "ValueError: bad",
+        "",
+        "2026-11-25 03:00:01,000 INFO app: next",
+        "    an indented follow-up",
+        "2026-11-25 03:00:02,000 app: no level here",
+        "  follow-up of a record without a level",
+    ]
+    assert Levels().of(lines) == ["error"] * 5 + ["info"] * 2 + [None] * 2
+
+
+def test_a_record_continues_into_the_next_batch():
+    levels = Levels()
+    assert levels.of(["2026-11-25 03:00:00,123 WARNING app: careful"]) == ["warning"]
+    assert levels.of(["  still the warning", "2026-11-25 03:00:01,000 DEBUG app: x"]) == ["warning", "debug"]
+
+
+def test_the_learned_column_gives_what_reading_whole_lines_gives():
+    """Once the column is learned, lines of other shapes and continuations are still read right."""
+    lines = []
+    for i in range(200):
+        level = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")[i % 5]
+        lines.append(f"2026-11-25 03:00:{i % 60:02d},123 {level:<8} app.part{i % 3}: message {i}")
+        if i % 17 == 0:
+            lines += ["Traceback (most recent call last):", "  File 'x', line 1", "KeyError: 'k'"]
+        if i % 23 == 0:
+            lines.append('{"level":"error","msg":"a JSON line among them"}')
+        if i % 29 == 0:
+            lines.append("2026-11-25 03:00:00,123 app: Information at the column, but no level word there")
+    learned = Levels()
+    by_batches = [level for start in range(0, len(lines), 50) for level in learned.of(lines[start : start + 50])]
+    assert learned.column == len("2026-11-25 03:00:00,123 ")
+    alone = Levels()
+    assert by_batches == [alone._whole(line) for line in lines]
+
+
+def test_a_file_without_levels_is_sampled_until_one_shows():
+    levels = Levels()
+    plain = [f"seq={i} the quick brown fox" for i in range(1500)]
+    assert levels.of(plain[:1000]) + levels.of(plain[1000:]) == [None] * 1500
+    assert levels.of(["2026-11-25 03:00:00,123 ERROR app: at last", "  with a follow-up"]) == ["error", "error"]
+
+
+def test_at_least_and_parse_level():
+    assert at_least(["debug", None, "warning", "critical", "info"], "warning") == [False, False, True, True, False]
+    assert parse_level(None) is None and parse_level("") is None and parse_level("error") == "error"
+    with pytest.raises(LevelRefused):
+        parse_level("loud")
+
+
+LOG = [
+    "2026-11-25 03:00:00,000 INFO app: started",
+    "2026-11-25 03:00:01,000 ERROR app: boom needle",
+    "Traceback (most recent call last):",
+    "  File 'app.py', line 1, in <module>",
+    "KeyError: 'needle'",
+    "2026-11-25 03:00:02,000 DEBUG app: details needle",
+    "2026-11-25 03:00:03,000 WARNING app: careful",
+]
+
+
+def elements(html: str) -> list[tuple[str | None, str]]:
+    """(data-level, text) of each line element."""
+    return [
+        (level or None, text)
+        for level, text in re.findall(r'<div class="l" data-at="[^"]+"(?: data-level="(\w+)")?[^>]*>(.*?)</div>', html)
+    ]
+
+
+def test_lines_carry_their_level_and_filter_by_it(client, log_dir):
+    append_lines(log_dir / "levels.log", LOG)
+    everything = elements(client.get(f"{PREFIX}/lines/levels.log?from=start").get_data(as_text=True))
+    assert [level for level, _text in everything] == ["info"] + ["error"] * 4 + ["debug", "warning"]
+    warnings = elements(client.get(f"{PREFIX}/lines/levels.log?from=start&level=warning").get_data(as_text=True))
+    assert [text for _level, text in warnings] == [
+        "2026-11-25 03:00:01,000 ERROR app: boom needle",
+        "Traceback (most recent call last):",
+        "  File &#x27;app.py&#x27;, line 1, in &lt;module&gt;",
+        "KeyError: &#x27;needle&#x27;",
+        "2026-11-25 03:00:03,000 WARNING app: careful",
+    ]
+
+
+def test_the_stream_filters_by_level(client, log_dir):
+    append_lines(log_dir / "levels.log", LOG)
+    response = client.get(f"{PREFIX}/stream/levels.log?level=error", buffered=False)
+    try:
+        first = b""
+        for chunk in response.response:
+            first += chunk
+            if b"data:" in first:
+                break
+    finally:
+        response.close()
+    shown = [text for _level, text in elements(first.decode())]
+    assert shown == [
+        "2026-11-25 03:00:01,000 ERROR app: boom needle",
+        "Traceback (most recent call last):",
+        "  File &#x27;app.py&#x27;, line 1, in &lt;module&gt;",
+        "KeyError: &#x27;needle&#x27;",
+    ]
+
+
+def test_search_filters_by_level(client, log_dir):
+    append_lines(log_dir / "levels.log", LOG)
+    response = client.get(f"{PREFIX}/search/levels.log?q=needle&level=info")
+    found = elements(response.get_data(as_text=True))
+    response.close()
+    assert found == [("error", "2026-11-25 03:00:01,000 ERROR app: boom needle")]
+
+
+@pytest.mark.parametrize("route", ["lines/levels.log", "stream/levels.log", "search/levels.log?q=x", "view/levels.log"])
+def test_an_unknown_level_is_a_400(client, log_dir, route):
+    append_lines(log_dir / "levels.log", LOG)
+    joiner = "&" if "?" in route else "?"
+    response = client.get(f"{PREFIX}/{route}{joiner}level=loud")
+    assert response.status_code == 400 and "level must be one of" in response.get_data(as_text=True)

@@ -1,0 +1,97 @@
+"""Times: a line's stamp in each format, and the first line at or after a time, by bisection."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+
+import pytest
+from helpers import PREFIX, append_lines
+
+from {{ cookiecutter.project_slug }}.moments import BLOCK, first_at_or_after, parse_moment, time_of
+
+NOON_UTC = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC).timestamp()
+NOON_LOCAL = datetime(2026, 11, 25, 12, 0, 0).timestamp()
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("2026-11-25T12:00:00Z INFO x", NOON_UTC),
+        ("2026-11-25T13:30:00+01:30 x", NOON_UTC),
+        ("2026-11-25 12:00:00,250 ERROR app: x", NOON_LOCAL + 0.25),
+        ('time=2026-11-25T12:00:00.5Z level=info msg="x"', NOON_UTC + 0.5),
+        ("2026/11/25 12:00:00 [error] 1#0: x", NOON_LOCAL),
+        ('203.0.113.1 - - [25/Nov/2026:12:00:00 +0000] "GET / HTTP/1.1" 200 1', NOON_UTC),
+        ('{"level":30,"time":' + str(int(NOON_UTC * 1000)) + ',"msg":"x"}', NOON_UTC),
+        ('{"ts": ' + str(int(NOON_UTC)) + '.5, "msg": "x"}', NOON_UTC + 0.5),
+        ("Nov 25 12:00:00 host prog[1]: x", datetime(time.localtime().tm_year, 11, 25, 12).timestamp()),
+        ("  File 'x.py', line 12, in f", None),
+        ("2026-02-31 12:00:00 not a day", None),
+        ("x" * 200 + " 2026-11-25T12:00:00Z too far into the line", None),
+    ],
+)
+def test_a_lines_time(line, expected):
+    assert time_of(line) == expected
+
+
+def test_parse_moment():
+    assert parse_moment("2026-11-25T12:00:00Z") == NOON_UTC
+    assert parse_moment("2026-11-25T12:00:00") == NOON_LOCAL
+    assert parse_moment("2026-11-25T12:00") == NOON_LOCAL
+    assert parse_moment("yesterday") is None
+
+
+def stamped_log(path, count: int, every: int = 1) -> list[str]:
+    """A log of ``count`` records a second apart from noon UTC, each ``every``-th with a traceback."""
+    lines = []
+    for i in range(count):
+        stamp = datetime.fromtimestamp(NOON_UTC + i, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        lines.append(f"{stamp} INFO app: record {i} {'.' * 60}")
+        if i % every == 0:
+            lines += ["Traceback (most recent call last):", "  File 'x.py', line 1", "KeyError: 'k'"]
+    append_lines(path, lines)
+    return lines
+
+
+@pytest.mark.parametrize("every", [1, 7])
+def test_the_first_line_at_or_after_a_time(tmp_path, every):
+    log = tmp_path / "app.log"
+    stamped_log(log, 20_000, every)
+    assert log.stat().st_size > 20 * BLOCK
+    data = log.read_bytes()
+    for second in (0, 1, 999, 12_345, 19_999):
+        offset = first_at_or_after(str(log), NOON_UTC + second - 0.5)
+        assert f"record {second} " in data[offset:].split(b"\n", 1)[0].decode()
+    assert first_at_or_after(str(log), NOON_UTC - 3600) == 0
+    assert first_at_or_after(str(log), NOON_UTC + 10**6) == len(data)
+
+
+def test_times_out_of_order_land_near_the_place(tmp_path):
+    """Two threads' records interleaved, each a few seconds off the other: within a few lines."""
+    log = tmp_path / "app.log"
+    lines = []
+    for i in range(20_000):
+        skew = 3 if i % 2 else 0
+        stamp = datetime.fromtimestamp(NOON_UTC + i + skew, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        lines.append(f"{stamp} INFO thread-{i % 2}: record {i} {'.' * 60}")
+    append_lines(log, lines)
+    data = log.read_bytes()
+    offset = first_at_or_after(str(log), NOON_UTC + 10_000)
+    found = int(data[offset:].split(b"\n", 1)[0].split(b"record ")[1].split()[0])
+    assert abs(found - 10_000) <= 4
+
+
+def test_lines_and_view_take_a_time(client, log_dir):
+    log = log_dir / "timed.log"
+    lines = stamped_log(log, 500, every=1000)
+    os.utime(log)
+    response = client.get(f"{PREFIX}/lines/timed.log?from=2026-11-25T12:01:40Z&limit=2")
+    assert response.status_code == 200
+    assert "record 100 " in response.get_data(as_text=True) and "record 101 " in response.get_data(as_text=True)
+    assert client.get(f"{PREFIX}/view/timed.log?at=2026-11-25T12:01:40Z").status_code == 200
+    assert client.get(f"{PREFIX}/view/timed.log?at=2026-13-45T12:01:40").status_code == 400
+    after = client.get(f"{PREFIX}/lines/timed.log?from=2026-11-26T00:00:00Z")
+    assert after.status_code == 200 and after.get_data() == b"" and after.headers["X-Log-Last"] == "1"
+    assert len(lines) == 503

@@ -1,0 +1,189 @@
+"""Each line's level (``trace`` to ``critical``), recognised once on the server, a batch of lines at a time.
+
+One regular expression is matched at every line start of a batch (one
+``findall`` over the joined text, so the cost per line is the C engine's, not
+a Python call): a level word where a header puts it (after a timestamp,
+bracketed fields, a ``name -``), a bracketed level in any case (``[error]``,
+``[core:warn]``), JSON (``"level"``, ``"levelname"``, ``"severity"``,
+``"lvl"``, pino/bunyan numbers), logfmt and Go's slog (``level=``), a syslog
+``<PRI>``, glog's ``E1125``, and access logs by status (5xx error, 4xx
+warning). A level word inside the message (after ``logger:``) is not the
+line's level. A line that starts no record (no timestamp, bracket, brace or
+level: a traceback, an indented follow-up) continues the record before it and
+takes its level.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .refused import Refused
+
+LEVELS = ("trace", "debug", "info", "warning", "error", "critical")
+RANK = {name: rank for rank, name in enumerate(LEVELS)}
+
+_WORDS = {
+    "trace": "TRACE TRC FINEST FINER",
+    "debug": "DEBUG DBG FINE",
+    "info": "INFO INF INFORMATION NOTICE",
+    "warning": "WARNING WARN WRN",
+    "error": "ERROR ERR SEVERE",
+    "critical": "CRITICAL CRIT FATAL FTL PANIC ALERT EMERG EMERGENCY",
+}
+WORD_LEVEL = {word: level for level, words in _WORDS.items() for word in words.split()}
+_UPPER = "|".join(sorted(WORD_LEVEL, key=len, reverse=True))
+_ANSI = r"(?:\x1b\[[0-9;]*m)*"
+_MONTH = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+# What a header may hold before its level: timestamps and numbers, bracketed fields, separators,
+# month names, a `name -`; never a `name:` (after it comes the message).
+_HEADER = (
+    r"(?:"
+    + _ANSI
+    + r"(?>\d[^\s\x1b]*+|\[[^\]\n]*+\]|<[^>\n]*+>|\([^)\n]*+\)|[-|]|[\w.]++ +-|"
+    + _MONTH
+    + r")"
+    + _ANSI
+    + r" ++){0,6}?"
+)
+_LINE = re.compile(
+    r"(?=[\d\[<A-Z\x1b({])"  # a header starts with one of these: only such lines are looked into
+    r"(?:" + _HEADER + r"(?:[\[<](?:[\w.-]+:)?((?i:" + _UPPER + r"))[\]>]"  # 1: [level], any case
+    r"|" + _ANSI + r" *(" + _UPPER + r")" + _ANSI + r"(?=[\s:|,\]]|$))"  # 2: LEVEL
+    r"|\{[^\n]{0,200}?\"(?:level|levelname|severity|lvl)\" *: *(?:\"(\w+)\"|(\d+))"  # 3, 4: JSON
+    r"|<(\d{1,3})>"  # 5: syslog PRI
+    r"|([IWEF])\d{4} \d\d:\d\d:\d\d"  # 6: glog
+    r"|\S++ \S++ \S++ \[[^\]\n]++\] \"[^\"\n]*+\" (\d{3}) "  # 7: access log status
+    r"|([\d\[{<]|" + _MONTH + r"))"  # 8: a record's start, without a level
+    r"|(?=\w+=)[^\n]{0,200}?(?<![^ \t])(?:level|lvl|severity)=\"?(\w+)"  # 9: logfmt
+    r"|(?=(\w)\w*=)"  # 10: a logfmt record without a level
+)
+_WORD_GROUPS = (1, 2, 3, 9)  # where a level word is found: the groups a column is learned from
+_RECORD_START = frozenset("0123456789[{<") | frozenset("JFMASOND")  # what may start a record
+# The first four letters of the level words that tell their level by them, as logs spell them:
+# the column lookup (FINE, FINER and FINEST differ later; ERR and the like are read whole).
+_COLUMN_WORDS = {
+    spelled[:4]: level
+    for word, level in WORD_LEVEL.items()
+    if len(word) >= 4 and not word.startswith("FINE")
+    for spelled in (word, word.lower(), word.capitalize())
+}
+_PINO = {10: "trace", 20: "debug", 30: "info", 40: "warning", 50: "error", 60: "critical"}
+_SYSLOG = ("critical", "critical", "critical", "error", "warning", "info", "info", "debug")
+_GLOG = {"I": "info", "W": "warning", "E": "error", "F": "critical"}
+LEARN_LINES = 20  # level words seen before their column is trusted
+LEVELLESS_LINES = 200  # lines without any level before a file is only sampled
+_CONTINUES = ""  # no level and no record start: the record before goes on
+_STARTS = None  # a record's start without a level
+
+
+class LevelRefused(Refused):
+    """A ``level=`` that is not one of ``LEVELS``."""
+
+
+def parse_level(text: str | None) -> str | None:
+    """A request's ``level`` (None when absent); ``LevelRefused(400)`` for another name."""
+    if text is None or text == "":
+        return None
+    if text not in RANK:
+        raise LevelRefused(400, f"level must be one of {', '.join(LEVELS)}, not {text[:40]!r}")
+    return text
+
+
+def _word(word: str) -> str | None:
+    return WORD_LEVEL.get(word.upper())
+
+
+def _classify(groups: tuple[str, ...]) -> str | None:
+    """The level (or ``_STARTS``, ``_CONTINUES``) a line's groups say."""
+    bracketed, upper, json_word, json_number, pri, glog, status, start, logfmt, keyed = groups
+    if json_word or logfmt or bracketed:
+        return _word(json_word or logfmt or bracketed) or _STARTS
+    if json_number:
+        return _PINO.get(int(json_number) // 10 * 10) if int(json_number) < 70 else "critical"
+    if pri:
+        return _SYSLOG[int(pri) % 8]
+    if glog:
+        return _GLOG[glog]
+    if status:
+        return "error" if status[0] == "5" else "warning" if status[0] == "4" else "info"
+    if upper:
+        return WORD_LEVEL[upper]
+    return _STARTS if start or keyed else _CONTINUES
+
+
+class Levels:
+    """The levels of a file's lines, batch after batch: a continuation line takes its record's level.
+
+    The first lines are read whole (``_LINE``). Most files put the level at
+    the same column of every record (a fixed-width timestamp before it): once
+    that is seen, a line's level is the four letters at that column, looked
+    up in a table, and only the lines that start a record without one there
+    are read whole. A file that shows no level in 200 lines is then only
+    sampled, a line per batch, until one does.
+    """
+
+    def __init__(self) -> None:
+        self.current: str | None = None  # the level of the record the next line may continue
+        self.column: int | None = None  # where this file's records hold their level word
+        self.levelless = 0  # lines read whole that held no level
+        self._columns: dict[int, int] = {}  # column of each level word read so far: count
+
+    def of(self, lines: list[str]) -> list[str | None]:
+        if self.column is None and self.levelless >= LEVELLESS_LINES and self._whole(lines[0]) is None:
+            return [None] * len(lines)  # a file without levels: one line looked at per batch
+        levels: list[str | None] = []
+        for line in lines:  # read whole until the column is known or the file shows it has no levels
+            if self.column is not None or self.levelless >= LEVELLESS_LINES:
+                break
+            levels.append(self._whole(line))
+        rest = lines[len(levels) :]
+        if rest:
+            levels += self._by_column(rest) if self.column is not None else [None] * len(rest)
+        return levels
+
+    def _whole(self, line: str) -> str | None:
+        """A line's level, reading it whole; learns the file's column."""
+        match = _LINE.match(line)
+        level = _classify(match.groups()) if match else _CONTINUES
+        if level == _CONTINUES:
+            if self.current is None:
+                self.levelless += 1
+            return self.current
+        self.current = level
+        if level is None:
+            self.levelless += 1
+            return None
+        self.levelless = 0
+        for group in _WORD_GROUPS:
+            if match.group(group):
+                column = match.start(group)
+                self._columns[column] = self._columns.get(column, 0) + 1
+                break
+        seen = sum(self._columns.values())
+        if seen >= LEARN_LINES:
+            column, count = max(self._columns.items(), key=lambda item: item[1])
+            if count >= 0.95 * seen:
+                self.column = column
+        return level
+
+    def _by_column(self, lines: list[str]) -> list[str | None]:
+        column, words, levels = self.column, _COLUMN_WORDS, []
+        for line in lines:
+            level = words.get(line[column : column + 4])
+            if level is None:
+                level = self._whole(line) if line[:1] in _RECORD_START else self.current
+            self.current = level
+            levels.append(level)
+        return levels
+
+
+def level_of(line: str) -> str | None:
+    """A line's own level, read alone (a continuation line has none)."""
+    match = _LINE.match(line)
+    return (_classify(match.groups()) if match else None) or None
+
+
+def at_least(levels: list[str | None], threshold: str) -> list[bool]:
+    """Which lines a ``level=threshold`` view keeps: those at it or above (a line with no level is not)."""
+    floor = RANK[threshold]
+    return [level is not None and RANK[level] >= floor for level in levels]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -70,3 +71,28 @@ def test_going_to_a_time_opens_the_first_line_at_or_after_it(page, log_dir):
     assert page.text_content('#log [aria-current="true"]') == records[1000]
     assert page.is_visible('#log [aria-current="true"]')
     assert records[999] in page.eval_on_selector_all("#log .l", LINES)
+
+
+def test_json_and_logfmt_lines_are_styled_and_open_pretty_printed(page, log_dir):
+    long_value = "x" * 200
+    json_line = '{"time":"2026-11-25T12:00:00Z","level":"error","msg":"boom","detail":"' + long_value + '"}'
+    logfmt_line = 'time=2026-11-25T12:00:01Z level=warn msg="slow \\"query\\"" ms=900'
+    append_lines(log_dir / "app.log", [json_line, logfmt_line, "plain text stays plain"])
+    open_viewer(page)
+    wait_for_line(page, json_line)  # the text of a styled line is still the raw line
+    wait_for_line(page, logfmt_line)
+    assert page.eval_on_selector_all("#log .l:nth-child(1) .k", LINES) == ['"time"', '"level"', '"msg"', '"detail"']
+    assert page.eval_on_selector_all("#log .l:nth-child(2) .k", LINES) == ["time", "level", "msg", "ms"]
+    assert page.locator("#log .v.long").count() == 1, "the long value is folded"
+    assert page.locator("#log .l:nth-child(3) span").count() == 0
+    page.click("#log .l:nth-child(1) .k >> nth=2")
+    assert page.is_visible("#detail")
+    assert json.loads(page.text_content("#detail-text"))["detail"] == long_value
+    page.click("#detail-close")
+    page.click("#log .l:nth-child(2) .v >> nth=2")
+    assert json.loads(page.text_content("#detail-text")) == {
+        "time": "2026-11-25T12:00:01Z",
+        "level": "warn",
+        "msg": 'slow "query"',
+        "ms": "900",
+    }

@@ -118,8 +118,83 @@
 
   function prepare(line) {
     colour(line);
+    structure(line);
     applyFilter(line);
   }
+
+  // --- structure: JSON and logfmt lines get their keys and values styled ---------------
+  // The element's text stays the raw line: only spans are added. A long value is folded
+  // (CSS); a click on the line opens it whole, pretty-printed, in the detail panel.
+  const JSON_TOKENS = /"(?:[^"\\]|\\.)*"(?=\s*:)|"(?:[^"\\]|\\.)*"/g;   // a key, or a string value
+  const LOGFMT_TOKENS = /([\w.-]+)=("(?:[^"\\]|\\.)*"|[^\s"]*)/g;
+  const LONG_VALUE = 80;
+
+  function kindOf(text) {
+    if (text.startsWith("{") && text.trimEnd().endsWith("}")) return "json";
+    return /^[\w.-]+=/.test(text) ? "logfmt" : null;
+  }
+
+  function span(className, text) {
+    const element = document.createElement("span");
+    element.className = text.length > LONG_VALUE ? `${className} long` : className;
+    element.textContent = text;
+    return element;
+  }
+
+  function structure(line) {
+    if (!line.classList.contains("l") || line.firstElementChild) return;   // ANSI-styled lines stay as they are
+    const text = line.textContent;
+    const kind = kindOf(text);
+    if (!kind) return;
+    const parts = [];
+    let last = 0;
+    for (const match of text.matchAll(kind === "json" ? JSON_TOKENS : LOGFMT_TOKENS)) {
+      parts.push(text.slice(last, match.index));
+      if (kind === "json") {
+        const key = text.slice(match.index + match[0].length).trimStart().startsWith(":");
+        parts.push(span(key ? "k" : "v", match[0]));
+      } else {
+        parts.push(span("k", match[1]), "=", span("v", match[2]));
+      }
+      last = match.index + match[0].length;
+    }
+    parts.push(text.slice(last));
+    line.replaceChildren(...parts);
+    line.dataset.kind = kind;
+  }
+
+  // The fields of a structured line, as an object (logfmt values unquoted).
+  function fieldsOf(line) {
+    const text = line.textContent;
+    if (line.dataset.kind === "json") return JSON.parse(text);
+    const fields = {};
+    for (const [, key, value] of text.matchAll(LOGFMT_TOKENS)) {
+      fields[key] = value.startsWith('"') ? JSON.parse(value) : value;
+    }
+    return fields;
+  }
+
+  const detail = document.getElementById("detail");
+  const detailText = document.getElementById("detail-text");
+  let detailLine = "";
+
+  function openDetail(line) {
+    detailLine = line.textContent;
+    try {
+      detailText.textContent = JSON.stringify(fieldsOf(line), null, 2);
+    } catch {
+      detailText.textContent = detailLine;   // not valid JSON after all: the line as it is
+    }
+    detail.hidden = false;
+  }
+
+  function copy(text) {
+    if (navigator.clipboard) navigator.clipboard.writeText(text).catch(() => {});
+  }
+
+  document.getElementById("copy-line").addEventListener("click", () => copy(detailLine));
+  document.getElementById("copy-pretty").addEventListener("click", () => copy(detailText.textContent));
+  document.getElementById("detail-close").addEventListener("click", () => { detail.hidden = true; });
 
   function prepared(lines) {
     const fragment = document.createDocumentFragment();
@@ -412,10 +487,15 @@
   }
 
   // Every line's permalink: a click in its gutter marks it, puts the link in the address bar and the clipboard.
+  // A click elsewhere on a structured line (and no text being selected) opens it in the detail panel.
   log.addEventListener("click", (event) => {
-    const line = event.target;
-    if (!viewUrl || !line.classList.contains("l")) return;
-    if (event.offsetX > parseFloat(getComputedStyle(line).paddingLeft)) return;
+    const line = event.target.closest(".l");
+    if (!line) return;
+    const inGutter = event.target === line && event.offsetX <= parseFloat(getComputedStyle(line).paddingLeft);
+    if (!inGutter || !viewUrl) {
+      if (line.dataset.kind && !String(getSelection())) openDetail(line);
+      return;
+    }
     const url = new URL(`${viewUrl}?at=${encodeURIComponent(line.dataset.at)}`, location.href).href;
     history.replaceState(null, "", url);
     mark(line);

@@ -156,6 +156,18 @@ def test_lines_carry_their_level_and_filter_by_it(client, log_dir):
     ]
 
 
+def test_lines_read_back_inside_a_traceback_take_its_records_level(client, log_dir):
+    append_lines(log_dir / "levels.log", LOG)
+    first = client.get(f"{PREFIX}/lines/levels.log?from=start&limit=3").get_data(as_text=True)
+    at = re.findall(r'data-at="([^"]+)"', first)[-1]  # "Traceback (most recent call last):"
+    rest = client.get(f"{PREFIX}/lines/levels.log?from={at}&limit=3&level=error").get_data(as_text=True)
+    assert elements(rest) == [
+        ("error", "Traceback (most recent call last):"),
+        ("error", "  File &#x27;app.py&#x27;, line 1, in &lt;module&gt;"),
+        ("error", "KeyError: &#x27;needle&#x27;"),
+    ]
+
+
 def test_the_stream_filters_by_level(client, log_dir):
     append_lines(log_dir / "levels.log", LOG)
     response = client.get(f"{PREFIX}/stream/levels.log?level=error", buffered=False)

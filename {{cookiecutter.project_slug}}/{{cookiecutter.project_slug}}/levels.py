@@ -183,6 +183,12 @@ def level_of(line: str) -> str | None:
     return (_classify(match.groups()) if match else None) or None
 
 
+def continues(line: str) -> bool:
+    """Whether a line starts no record of its own (it takes the level of the record before it)."""
+    match = _LINE.match(line)
+    return match is None or _classify(match.groups()) == _CONTINUES
+
+
 def at_least(levels: list[str | None], threshold: str) -> list[bool]:
     """Which lines a ``level=threshold`` view keeps: those at it or above (a line with no level is not)."""
     floor = RANK[threshold]

@@ -25,6 +25,7 @@ from .watcher import WatcherPool
 
 MAX_LINES = 5000
 MAX_MATCHES = 100_000
+LEVEL_CONTEXT = 200  # lines read before lines read back that continue a record: the longest record so levelled
 
 
 def _event_stream(events: Iterable[str], on_close: Callable[[], None] | None = None) -> Response:
@@ -51,6 +52,14 @@ def _limit(text: str | None, default: int = 200, high: int = MAX_LINES) -> int:
     if not (text.isascii() and text.isdigit() and 1 <= int(text) <= high):
         abort(400, f"limit must be a whole number from 1 to {high}")
     return int(text)
+
+
+def _levels_of(found: history.Lines, max_line_length: int) -> list[str | None]:
+    """The levels of lines read back; when the first continues a record, that record is read too, for its level."""
+    context: list[str] = []
+    if found.lines and not found.at_first and levels.continues(found.lines[0]):
+        context = history.read_before(found.path, found.starts[0], LEVEL_CONTEXT, max_line_length).lines
+    return levels.Levels().of(context + found.lines)[len(context) :]
 
 
 def end_streams(app: Flask) -> None:
@@ -171,7 +180,7 @@ def log_viewer_blueprint(
             abort(404, "no such log file")
         except OSError as error:
             abort(403, f"cannot read this file: {error.strerror or error}")
-        lines, starts, found_levels = found.lines, found.starts, levels.Levels().of(found.lines)
+        lines, starts, found_levels = found.lines, found.starts, _levels_of(found, opts.max_line_length)
         if floor:
             kept = [index for index, keep in enumerate(levels.at_least(found_levels, floor)) if keep]
             lines, starts, found_levels = ([values[i] for i in kept] for values in (lines, starts, found_levels))

@@ -96,3 +96,26 @@ def test_json_and_logfmt_lines_are_styled_and_open_pretty_printed(page, log_dir)
         "msg": 'slow "query"',
         "ms": "900",
     }
+
+
+def test_counts_and_marks_show_where_the_serious_lines_are(page, log_dir):
+    records = [f"2026-11-25 12:00:{i % 60:02d},000 INFO app: record {i}" for i in range(100)]  # the backlog
+    records[5] = "2026-11-25 12:00:05,000 ERROR app: early trouble"
+    records[50] = "2026-11-25 12:00:50,000 WARNING app: halfway"
+    records[95] = "2026-11-25 12:00:35,000 CRITICAL app: late trouble"
+    append_lines(log_dir / "app.log", records)
+    page.set_viewport_size({"width": 1000, "height": 600})
+    open_viewer(page)
+    wait_for_line(page, records[-1])
+    page.wait_for_function("() => document.querySelectorAll('#minimap .mark').length === 3")
+    assert page.text_content("#level-summary") == "1 critical · 1 error · 1 warning"
+    tops = page.eval_on_selector_all("#minimap .mark", "els => els.map(e => parseFloat(e.style.top))")
+    assert tops == sorted(tops) and tops[0] < 15 and 40 < tops[1] < 60 and tops[2] > 90
+    page.click("#minimap .mark >> nth=0")
+    page.wait_for_function(
+        """() => {
+            const line = [...document.querySelectorAll('#log .l')].find(e => e.textContent.includes('early trouble'));
+            const log = document.getElementById('log').getBoundingClientRect(), box = line.getBoundingClientRect();
+            return box.top >= log.top && box.bottom <= log.bottom;
+        }"""
+    )

@@ -109,8 +109,14 @@ def test_stop_ends_the_scan_on_the_server(page, server, log_dir):
     earlier = scans_of(server.worker_pids())  # an earlier test's search, ending as its page went away
     search_for(page, HARD_PATTERN, regex=True)
     page.wait_for_function("() => document.getElementById('search-progress').value > 0", timeout=10_000)
-    running = {pid: command for pid, command in scans_of(server.worker_pids()).items() if pid not in earlier}
-    assert len(running) == 1, running
+    deadline = time.monotonic() + 2.0  # between two files, the next ripgrep may be a moment away
+    while not (running := {pid: cmd for pid, cmd in scans_of(server.worker_pids()).items() if pid not in earlier}):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    state = page.text_content("#search-count"), page.text_content("#search-notes"), earlier
+    assert page.is_visible("#search-stop"), f"the search ended already: {state}"
+    assert len(running) == 1, (running, state)
     page.click("#search-stop")
     assert page.text_content("#search-count").endswith("(stopped)")
     assert page.is_hidden("#search-stop")

@@ -581,6 +581,49 @@
   caseBox.addEventListener("change", refilter);
   wrapBox.addEventListener("change", () => log.classList.toggle("wrap", wrapBox.checked));
 
+  // --- levels at a glance: counts for the lines on the page, and a mark where each serious one is
+  const summary = document.getElementById("level-summary");
+  const minimap = document.getElementById("minimap");
+  const SERIOUS = ["critical", "error", "warning"];
+  let glancing = false;
+
+  function glance() {
+    if (glancing) return;
+    glancing = true;
+    requestAnimationFrame(() => {
+      glancing = false;
+      drawGlance();
+    });
+  }
+
+  function drawGlance() {
+    const counts = Object.fromEntries(SERIOUS.map((level) => [level, 0]));
+    const marks = document.createDocumentFragment();
+    const placed = new Set();
+    const height = log.scrollHeight || 1;
+    for (const line of log.querySelectorAll(".l[data-level]")) {
+      const level = line.dataset.level;
+      if (!(level in counts)) continue;
+      counts[level] += 1;
+      const top = Math.round((1000 * line.offsetTop) / height) / 10;   // a mark per level per 0.1 % of the height
+      if (placed.has(`${level}${top}`)) continue;
+      placed.add(`${level}${top}`);
+      const mark = document.createElement("button");
+      mark.type = "button";
+      mark.className = "mark";
+      mark.dataset.level = level;
+      mark.title = line.textContent.slice(0, 200);
+      mark.style.top = `${top}%`;
+      mark.addEventListener("click", () => line.scrollIntoView({ block: "center" }));
+      marks.append(mark);
+    }
+    minimap.replaceChildren(marks);
+    summary.textContent = SERIOUS.filter((level) => counts[level]).map((level) => `${counts[level]} ${level}`).join(" · ");
+    summary.hidden = !summary.textContent;
+  }
+
+  new MutationObserver(glance).observe(log, { childList: true });
+
   // --- search: the whole file and its rotated siblings, on the server --------------
   // fetch() rather than EventSource: an EventSource reconnects when the stream ends (the
   // search would run again) and cannot read a 400's sentence.

@@ -17,6 +17,7 @@ letters up there.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from .refused import Refused
 
@@ -127,7 +128,8 @@ class Levels:
         self.current: str | None = None  # the level of the record the next line may continue
         self.column: int | None = None  # where this file's records hold their level word
         self.levelless = 0  # lines read whole that held no level
-        self._columns: dict[int, int] = {}  # column of each level word read so far: count
+        self._columns: Counter[int] = Counter()  # where the level words read so far stood
+        self._seen = 0  # level words read so far
 
     def of(self, lines: list[str]) -> list[str | None]:
         if self.column is None and self.levelless >= LEVELLESS_LINES and self._whole(lines[0]) is None:
@@ -155,17 +157,19 @@ class Levels:
             self.levelless += 1
             return None
         self.levelless = 0
-        for group in _WORD_GROUPS:
-            if match.group(group):
-                column = match.start(group)
-                self._columns[column] = self._columns.get(column, 0) + 1
-                break
-        seen = sum(self._columns.values())
-        if seen >= LEARN_LINES:
-            column, count = max(self._columns.items(), key=lambda item: item[1])
-            if count >= 0.95 * seen:
-                self.column = column
+        if self.column is None:
+            word = next((group for group in _WORD_GROUPS if match.group(group)), None)
+            if word is not None:
+                self._learn(match.start(word))
         return level
+
+    def _learn(self, column: int) -> None:
+        """Count where level words stand: the file's column holds 95 % of the first 20 or more."""
+        self._columns[column] += 1
+        self._seen += 1
+        # Only the column just counted can have reached its share.
+        if self._seen >= LEARN_LINES and self._columns[column] >= 0.95 * self._seen:
+            self.column = column
 
     def _by_column(self, lines: list[str]) -> list[str | None]:
         column, words, levels = self.column, _COLUMN_WORDS, []
@@ -188,6 +192,12 @@ def continues(line: str) -> bool:
     """Whether a line starts no record of its own (it takes the level of the record before it)."""
     match = _LINE.match(line)
     return match is None or _classify(match.groups()) == _CONTINUES
+
+
+def kept(floor: str, levels: list[str | None], *columns: list) -> list[list]:
+    """``levels`` and each of ``columns`` (lines, their starts...) with only the entries at ``floor`` or above."""
+    keep = at_least(levels, floor)
+    return [[value for value, ok in zip(column, keep, strict=True) if ok] for column in (levels, *columns)]
 
 
 def at_least(levels: list[str | None], threshold: str) -> list[bool]:

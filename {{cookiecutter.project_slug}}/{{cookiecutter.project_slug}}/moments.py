@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 from .refused import Refused
@@ -105,21 +106,17 @@ def time_of(line: str) -> float | None:
         return None
 
 
-def _first_stamped(fd: int, offset: int) -> tuple[float, int] | None:
-    """(time, start) of the first stamped line starting after ``offset`` (at it, for 0), in one block."""
-    data = os.pread(fd, BLOCK, offset)
+def _stamped(fd: int, offset: int, length: int) -> Iterator[tuple[float, int]]:
+    """(time, start) of each stamped complete line starting after ``offset`` (at it, for 0) in ``length`` bytes."""
+    data = os.pread(fd, length, offset)
     start = 0 if offset == 0 else data.find(b"\n") + 1
     if offset and not start:
-        return None
-    while start < len(data):
-        end = data.find(b"\n", start)
-        if end < 0:
-            return None  # the block ends inside this line
+        return  # the bytes end inside one line
+    while (end := data.find(b"\n", start)) >= 0:
         stamp = time_of(data[start : min(end, start + HEAD)].decode("utf-8", "replace"))
         if stamp is not None:
-            return stamp, offset + start
+            yield stamp, offset + start
         start = end + 1
-    return None
 
 
 def first_at_or_after(path: str, moment: float) -> int:
@@ -129,17 +126,10 @@ def first_at_or_after(path: str, moment: float) -> int:
         low, high = 0, size  # the answer lies in [low, high]
         while high - low > BLOCK:
             middle = (low + high) // 2
-            found = _first_stamped(fd, middle)
+            found = next(_stamped(fd, middle, BLOCK), None)
             if found is not None and found[0] < moment:
                 low = found[1]
             else:
                 high = middle
         # The answer is in the block after `low`: its lines in turn.
-        data = os.pread(fd, 2 * BLOCK, low)
-        start = 0 if low == 0 else data.find(b"\n") + 1
-        while (end := data.find(b"\n", start)) >= 0:
-            stamp = time_of(data[start : min(end, start + HEAD)].decode("utf-8", "replace"))
-            if stamp is not None and stamp >= moment:
-                return low + start
-            start = end + 1
-    return size
+        return next((start for stamp, start in _stamped(fd, low, 2 * BLOCK) if stamp >= moment), size)

@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import gevent
@@ -28,7 +29,7 @@ import gevent.queue
 
 from . import sse
 from .cursor import FINGERPRINT_BYTES, Cursor, fingerprint, fingerprint_at, positions
-from .levels import RANK, level_of
+from .levels import kept, level_of
 from .processes import Process
 from .refused import Refused
 from .tailer import cut, open_log, rotated_siblings
@@ -110,6 +111,15 @@ class _Match:
     line: bytes  # with its newline, when it has one
     offset: int  # where it starts
 
+    @cached_property
+    def text(self) -> str:
+        return self.line.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8", "replace")
+
+    @cached_property
+    def level(self) -> str | None:
+        """Its own line's level (matches are lines apart: none continues another)."""
+        return level_of(self.text)
+
 
 class _Part:
     """One ripgrep over a file's bytes from ``start`` (to ``end``, None: to its end), read from its stdin.
@@ -130,18 +140,18 @@ class _Part:
         self.position = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY | os.O_CLOEXEC)  # the same file, its own place
         os.lseek(self.position, start, os.SEEK_SET)
         try:
+            stdin = self.position
             if path.name.endswith(".gz"):
-                read, write = os.pipe()
+                stdin, write = os.pipe()
                 try:
                     self.source = Process(GUNZIP, stdin=self.position, stdout=write)
                 finally:
                     os.close(write)
-                try:
-                    self.process = Process([rg, *query.arguments(), "-"], stdin=read)
-                finally:
-                    os.close(read)
-            else:
-                self.process = Process([rg, *query.arguments(), "-"], stdin=self.position)
+            try:
+                self.process = Process([rg, *query.arguments(), "-"], stdin=stdin)
+            finally:
+                if stdin != self.position:
+                    os.close(stdin)
         except OSError:
             if self.source:
                 self.source.close()
@@ -297,7 +307,7 @@ def search(files: list[Path], names: list[str], query: Query, rg: str, max_line_
                         if path == files[0]:  # the live file: a line still being written is not a line yet
                             batch = [match for match in batch if match.line.endswith(b"\n")]
                         if query.level:
-                            batch = [match for match in batch if _at_least(match, query.level)]
+                            _levels, batch = kept(query.level, [match.level for match in batch], batch)
                         batch = batch[: query.limit - matches]
                         for first in range(0, len(batch), EVENT_LINES):
                             event = batch[first : first + EVENT_LINES]
@@ -322,24 +332,9 @@ def search(files: list[Path], names: list[str], query: Query, rg: str, max_line_
     yield sse.event(json.dumps(done), name="done").encode()
 
 
-def _text(match: _Match) -> str:
-    return match.line.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8", "replace")
-
-
-def _at_least(match: _Match, floor: str) -> bool:
-    level = level_of(_text(match))
-    return level is not None and RANK[level] >= RANK[floor]
-
-
 def _matches_event(batch: list[_Match], name: str, fd: int, compressed: bool, max_line_length: int) -> bytes:
-    """One event of matches, their positions all checked just past the last of them (as a stream event's).
-
-    Each match's level is its own line's (matches are lines apart: none continues another).
-    """
-    lines = []
-    for match in batch:
-        line = _text(match)
-        lines.append(cut(line, max_line_length) if len(line) > max_line_length else line)
+    """One event of matches, their positions all checked just past the last of them (as a stream event's)."""
+    lines = [cut(match.text, max_line_length) if len(match.text) > max_line_length else match.text for match in batch]
     last = batch[-1]
     end = last.offset + len(last.line)
     # The check is of the 64 bytes before `end`: the last line's own, when it has that many (and always
@@ -347,5 +342,5 @@ def _matches_event(batch: list[_Match], name: str, fd: int, compressed: bool, ma
     long_enough = len(last.line) >= FINGERPRINT_BYTES
     checked = fingerprint(last.line) if compressed or long_enough else fingerprint_at(fd, end)
     anchor = Cursor(os.fstat(fd).st_ino, end, checked)
-    found = [level_of(line) for line in lines]
-    return sse.matches_event(lines, positions(anchor, [match.offset for match in batch]), found, name).encode()
+    starts = [match.offset for match in batch]
+    return sse.matches_event(lines, positions(anchor, starts), [match.level for match in batch], name).encode()

@@ -9,7 +9,7 @@ import gevent
 
 from . import sse
 from .cursor import positions
-from .levels import Levels, at_least
+from .levels import Levels, kept
 from .tailer import Batch, Tailer
 from .watcher import WatcherPool
 
@@ -40,20 +40,20 @@ def render(batch: Batch, plain: bool, levels: Levels, floor: str | None = None) 
     batch with none left is an event with only its id (the cursor moves on).
     """
     event_id = batch.cursor.encode() if batch.cursor else None
+    notices = "".join(sse.event(notice, event_id, name=notice) for notice in batch.notices)
     lines, starts = batch.lines, batch.starts
-    found = levels.of(lines) if lines else []
+    found = levels.of(lines) if lines and (floor or not plain) else []  # plain text carries no level
     if floor and lines:
-        kept = [index for index, keep in enumerate(at_least(found, floor)) if keep]
-        lines, starts, found = [lines[i] for i in kept], [starts[i] for i in kept], [found[i] for i in kept]
-        if not lines and event_id:
-            return f"id: {event_id}\n\n" + "".join(sse.event(notice, event_id, name=notice) for notice in batch.notices)
+        found, lines, starts = kept(floor, found, lines, starts)
+        if not lines:
+            return (f"id: {event_id}\n\n" if event_id else "") + notices
     if not lines:
         out = ""
     elif plain:
         out = sse.plain_lines_event(lines, event_id)
     else:
         out = sse.lines_event(lines, positions(batch.anchor, starts), found, event_id)
-    return out + "".join(sse.event(notice, event_id, name=notice) for notice in batch.notices)
+    return out + notices
 
 
 def follow(

@@ -182,8 +182,7 @@ def log_viewer_blueprint(
             abort(403, f"cannot read this file: {error.strerror or error}")
         lines, starts, found_levels = found.lines, found.starts, _levels_of(found, opts.max_line_length)
         if floor:
-            kept = [index for index, keep in enumerate(levels.at_least(found_levels, floor)) if keep]
-            lines, starts, found_levels = ([values[i] for i in kept] for values in (lines, starts, found_levels))
+            found_levels, lines, starts = levels.kept(floor, found_levels, lines, starts)
         elements = sse.line_elements(lines, positions(found.anchor, starts), found_levels)
         response = Response("\n".join(elements), mimetype="text/html")
         # Which file held them (a rotated sibling, after rotation) and whether they reach its ends.

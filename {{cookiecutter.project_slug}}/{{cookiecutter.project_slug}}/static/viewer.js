@@ -481,8 +481,8 @@
     });
   }
 
-  function mark(line) {
-    for (const current of log.querySelectorAll('[aria-current="true"]')) current.removeAttribute("aria-current");
+  function mark(line, within = log) {
+    for (const current of within.querySelectorAll('[aria-current="true"]')) current.removeAttribute("aria-current");
     line.setAttribute("aria-current", "true");
   }
 
@@ -499,7 +499,7 @@
     const url = new URL(`${viewUrl}?at=${encodeURIComponent(line.dataset.at)}`, location.href).href;
     history.replaceState(null, "", url);
     mark(line);
-    if (navigator.clipboard) navigator.clipboard.writeText(url).catch(() => {});
+    copy(url);
   });
 
   log.addEventListener("wheel", (event) => {
@@ -781,8 +781,7 @@
       if (!hit || hit.dataset.file !== searchForm.dataset.file) return;
       if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
       event.preventDefault();
-      for (const current of hits.querySelectorAll('[aria-current="true"]')) current.removeAttribute("aria-current");
-      hit.setAttribute("aria-current", "true");
+      mark(hit, hits);
       history.replaceState(null, "", hit.href);
       openAt(hit.firstElementChild.dataset.at);
     });

@@ -53,7 +53,7 @@ PASSWORD = "bench-secret"
 ORIGINAL = "flask-log-viewer==0.2.2"
 GUNICORN = ["-k", "gevent", "-w", "4", "--worker-connections", "5000", "--timeout", "30", "--graceful-timeout", "5"]
 SYSTEMS = ("ours", "original")
-SCENARIOS = ("latency", "delivery", "burst", "idle", "first_event", "stalled", "history", "search")
+SCENARIOS = ("latency", "delivery", "burst", "idle", "first_event", "stalled", "history", "search", "storm")
 # Seconds to wait for stragglers: a browser's default retry is 3 s (shortened for --smoke).
 SETTLE = {"retry": 3.5, "idle": 3.0}
 TARGETS = {
@@ -671,6 +671,20 @@ def machine() -> dict:
     }
 
 
+def storm(lines: int, viewers: int, kills: int) -> dict:
+    """The generated suite's rotation storm (its tests/storm.py) at this size: what every viewer got."""
+    sys.path[:0] = [str(WORK / "log_viewer"), str(WORK / "log_viewer" / "tests")]
+    from storm import run_storm
+
+    scratch = WORK / "storm"
+    shutil.rmtree(scratch, ignore_errors=True)
+    (scratch / "logs").mkdir(parents=True)
+    try:
+        return run_storm(scratch / "logs", scratch / "state", lines, viewers, kills, seed=20261126).totals()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -687,6 +701,7 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
         "stalled": (20, 4) if smoke else (300, 47),  # readers, MB of burst (the slow-clients issue's case)
         "scroll_back": 2000 if smoke else 100_000,
         "gz": 2_000_000 if smoke else 300_000_000,
+        "storm": (1500, 3, 1) if smoke else (20_000, 10, 8),  # lines, viewers, worker kills
     }
     results: dict = {"machine": machine(), "smoke": smoke, "sizes": sizes, "systems": {}}
     for system in prepare(smoke, systems):
@@ -729,6 +744,9 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
                 print(system.name, "search", results["systems"][system.name]["search"], flush=True)
             finally:
                 solo.stop()
+        if "storm" in scenarios and system.name == "ours":  # a server of its own, its workers killed
+            results["systems"][system.name]["storm"] = storm(*sizes["storm"])
+            print(system.name, "storm", results["systems"][system.name]["storm"], flush=True)
     return results
 
 
@@ -904,6 +922,16 @@ def main() -> None:
         print("\n" + history_table(results["systems"]["ours"]["history"], results["sizes"]["scroll_back"]))
     if "search" in results["systems"].get("ours", {}):
         print("\n" + search_table(results["systems"]["ours"]["search"]))
+    if "storm" in results["systems"].get("ours", {}):
+        f = results["systems"]["ours"]["storm"]
+        kinds = ", ".join(f"{count} {kind}" for kind, count in f["rotations"].items())
+        print(
+            f"\nRotation storm (ours): {f['lines']:,} numbered lines to {f['viewers']} viewers in {f['seconds']} s; "
+            f"{sum(f['rotations'].values())} rotations ({kinds}); {f['kills']} workers killed; "
+            f"{f['reconnects']} resumes with a cursor. Lost {f['lost']}, repeated {f['repeated']}, "
+            f"out of order {f['out_of_order']}; {f['gone_with_deleted_files']} were in a deleted file while "
+            f"their viewer was away."
+        )
     print(f"\nfigures: {target}")
 
 

@@ -33,5 +33,7 @@ def test_benchmark_smoke_run_completes_and_reports_both_systems():
     assert "browser_error" not in search, search.get("browser_error")
     assert {"first_match_p50_ms", "first_match_screen_p90_ms", "stream_searching_p99_ms"} <= set(search)
     assert all(row["ours_matches"] == row["tool_matches"] for row in search["searches"].values()), search["searches"]
+    storm = results["systems"]["ours"]["storm"]
+    assert storm["errors"] == [] and sum(storm["rotations"].values()) >= 1, storm
     for figures in results["systems"].values():
         assert {"latency_1", "delivery_3", "burst", "first_event"} <= set(figures)

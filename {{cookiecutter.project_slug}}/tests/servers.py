@@ -12,14 +12,23 @@ import time
 import urllib.request
 from pathlib import Path
 
-from helpers import AUTH, PROJECT_ROOT, free_port
+from helpers import AUTH, PROJECT_ROOT, free_port, require_tool
 
 
 class Server:
     """A gunicorn master and its workers on a free loopback port."""
 
-    def __init__(self, log_dir: Path, state_dir: Path, workers: int = 4, port: int | None = None, **env: str) -> None:
+    def __init__(
+        self,
+        log_dir: Path,
+        state_dir: Path,
+        workers: int = 4,
+        port: int | None = None,
+        wrapper: list[str] | None = None,
+        **env: str,
+    ) -> None:
         self.port = port or free_port()
+        self.wrapper = wrapper or []
         self.address = ("127.0.0.1", self.port)
         self.log_dir = log_dir
         self.env = (
@@ -41,7 +50,7 @@ class Server:
     def start(self, timeout: float = 30.0) -> Server:
         with open(self.output, "ab") as output:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+                [*self.wrapper, sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
                 cwd=PROJECT_ROOT,
                 env=self.env,
                 stdout=output,
@@ -103,6 +112,14 @@ class Server:
             self.process.kill()
             self.process.wait()
         return time.monotonic() - started
+
+
+def bound_by_permissions() -> list[str]:
+    """A command prefix under which root obeys file permissions, as a service user would (CI runs as root)."""
+    if os.geteuid() != 0:
+        return []
+    overrides = "-dac_override,-dac_read_search"
+    return [require_tool("setpriv"), "--bounding-set", overrides, "--inh-caps", overrides]
 
 
 def emptied(directory: Path, subdirectories: tuple[str, ...] = ()) -> Path:

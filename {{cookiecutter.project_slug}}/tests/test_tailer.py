@@ -272,6 +272,29 @@ def test_a_cursor_into_a_file_compressed_since_resumes_in_the_gz(log, state):
     assert notices == ["rotated"]
 
 
+def test_from_a_gz_the_stream_goes_on_through_every_later_rotated_file(log, state):
+    """A cursor into a file since shifted twice and compressed (``gzip`` keeps its time): .gz, then .1, then the log."""
+    append(log, numbered(0, 5))
+    tailer = make_tailer(log, state, None)
+    read_all(tailer)
+    cursor = tailer.cursor()
+    tailer.close()
+    append(log, numbered(5, 10))
+    rotate_like_rotating_file_handler(log)
+    append(log, numbered(10, 15))
+    rotate_like_rotating_file_handler(log)
+    append(log, numbered(15, 20))
+    shifted = log.with_name("app.log.2")
+    with gzip.open(log.with_name("app.log.2.gz"), "wb") as packed:
+        packed.write(shifted.read_bytes())
+    written = shifted.stat()
+    os.utime(log.with_name("app.log.2.gz"), ns=(written.st_atime_ns, written.st_mtime_ns))
+    shifted.unlink()
+    lines, notices = read_all(make_tailer(log, state, cursor))
+    assert lines == [f"line {i}" for i in range(5, 20)]
+    assert notices == ["rotated"] * 2
+
+
 def test_copytruncate_live(log, state):
     append(log, numbered(0, 5))
     tailer = make_tailer(log, state, None)
@@ -402,6 +425,49 @@ def test_a_renamed_log_is_drained_until_quiet(log, state):
     assert 0 < tailer.wake_in <= 0.3
     time.sleep(tailer.wake_in + 0.05)
     assert read_all(tailer) == (["new"], ["rotated"])
+
+
+def test_a_deleted_log_is_left_at_once(log, state):
+    """No writer reopens a deleted file by its name: it is not drained for ``rotate_wait``."""
+    append(log, numbered(0, 5))
+    tailer = make_tailer(log, state, None, rotate_wait=30)
+    read_all(tailer)
+    log.unlink()
+    append(log, numbered(5, 8))
+    assert read_all(tailer) == ([f"line {i}" for i in range(5, 8)], ["rotated"])
+
+
+def draining(log: Path, state: Path) -> Tailer:
+    """A tailer draining app.log.1 (renamed with lines 5 and 6 unread), while the new log has lines 7 to 9."""
+    append(log, numbered(0, 5))
+    tailer = make_tailer(log, state, None, rotate_wait=0.3)
+    read_all(tailer)
+    append(log, numbered(5, 7))
+    log.rename(log.with_name("app.log.1"))
+    append(log, numbered(7, 10))
+    assert read_all(tailer) == (["line 5", "line 6"], [])
+    assert tailer.wake_in
+    return tailer
+
+
+def test_the_next_file_deleted_while_the_one_before_drains_is_still_read(log, state):
+    tailer = draining(log, state)
+    log.unlink()  # delete and recreate, within the drain
+    append(log, numbered(10, 12))
+    time.sleep(tailer.wake_in + 0.05)
+    assert read_all(tailer) == ([f"line {i}" for i in range(7, 12)], ["rotated", "rotated"])
+
+
+def test_a_copy_put_in_between_while_draining_is_read_before_the_file_held(log, state):
+    tailer = draining(log, state)
+    log.with_name("app.log.1").rename(log.with_name("app.log.2"))  # then copytruncate of the new log
+    shutil.copyfile(log, log.with_name("app.log.1"))
+    os.truncate(log, 0)
+    append(log, numbered(10, 12))
+    time.sleep(tailer.wake_in + 0.05)
+    lines, notices = read_all(tailer)
+    assert lines == [f"line {i}" for i in range(7, 12)]
+    assert notices == ["rotated", "rotated"]
 
 
 def test_a_rotated_file_ending_in_an_unterminated_line(log, state):

@@ -27,6 +27,7 @@ class LogFile:
 
     name: str
     path: Path
+    readable: bool = True
 
 
 class AllowedPaths:
@@ -48,7 +49,14 @@ class AllowedPaths:
         return real_directory in self.directories
 
     def resolve(self, name: str) -> LogFile:
-        """The log file a request names, or ``PathRefused`` (400, 403 or 404)."""
+        """The log file a request names, or ``PathRefused`` (400, 403 or 404, and 403 when it cannot be read)."""
+        log_file = self._locate(name)
+        if not log_file.readable:
+            raise PathRefused(403, "the service is not allowed to read this file (permission denied)")
+        return log_file
+
+    def _locate(self, name: str) -> LogFile:
+        """The regular file inside the allowed set that ``name`` leads to, readable or not."""
         if not name or any(ord(c) < 32 or ord(c) == 127 for c in name) or "\\" in name:
             raise PathRefused(400, "malformed file name")
         if name.startswith("/"):
@@ -67,7 +75,7 @@ class AllowedPaths:
             raise PathRefused(403, f"cannot read the file: {error.strerror}") from None
         if not stat.S_ISREG(mode):
             raise PathRefused(403, "not a regular file")
-        return LogFile("/".join(parts), real)
+        return LogFile("/".join(parts), real, os.access(real, os.R_OK))
 
     def still_allowed(self, path: Path) -> bool:
         """Whether ``path`` (a name already served) still leads to a regular file inside the allowed set."""
@@ -88,7 +96,7 @@ class AllowedPaths:
         return any(allowed.is_relative_to(real) for allowed in self.directories)
 
     def listing(self) -> list[tuple[LogFile, os.stat_result]]:
-        """Every viewable regular file with its stat, newest first."""
+        """Every regular file in the allowed set with its stat, newest first (unreadable ones marked)."""
         found: list[tuple[LogFile, os.stat_result]] = []
         for directory, subdirectories, files in os.walk(self.base):
             relative = Path(directory).relative_to(self.base)
@@ -96,7 +104,7 @@ class AllowedPaths:
             for file_name in sorted(files):
                 name = (relative / file_name).as_posix()
                 try:
-                    log_file = self.resolve(name)
+                    log_file = self._locate(name)
                     found.append((log_file, os.stat(log_file.path)))
                 except (PathRefused, OSError):
                     continue

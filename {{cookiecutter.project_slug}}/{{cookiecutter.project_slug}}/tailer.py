@@ -22,7 +22,9 @@ the viewer needs:
   in between (a storm of rotations between two reads); we move to the next
   rotated sibling in the order they were written (``next_in_rotation``), and
   only once the file we hold has been quiet for ``rotate_wait`` seconds (its
-  writer may still be appending to it under its new name, as log shippers know).
+  writer may still be appending to it under its new name, as log shippers know);
+  the next file is held open meanwhile (deleted then, it is still read), and a
+  deleted file is left at once, as no name leads back to it.
 """
 
 from __future__ import annotations
@@ -35,11 +37,11 @@ import os
 import re
 import stat
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from isal import igzip, isal_zlib
 from pygtail import Pygtail
 
 from .cursor import FINGERPRINT_BYTES, Cursor, fingerprint, fingerprint_at
@@ -99,7 +101,7 @@ class _Pygtail(Pygtail):
             # Held open across reads, as pygtail does; closed by Tailer.close().
             if filename.endswith(".gz"):
                 open_log(filename).close()  # refuses a FIFO before gzip would wait on it
-                self.fh = gzip.open(filename, "rb")  # noqa: SIM115
+                self.fh = igzip.open(filename, "rb")
             else:
                 self.fh = open_log(filename)
             self.fh.seek(self.offset)
@@ -179,11 +181,11 @@ def holds(candidate: str, offset: int, expected: int) -> bool:
             if not candidate.endswith(".gz"):
                 return fingerprint_at(fh.fileno(), offset) == expected
             start = max(0, offset - FINGERPRINT_BYTES)
-            with gzip.GzipFile(fileobj=fh) as unpacked:
+            with igzip.IGzipFile(fileobj=fh) as unpacked:  # ISA-L: 100 MB in about 30 ms, 4x zlib
                 unpacked.seek(start)
                 before = unpacked.read(offset - start)
             return len(before) == offset - start and fingerprint(before) == expected
-    except (OSError, EOFError, zlib.error):  # a .gz still being written, or corrupt
+    except (OSError, EOFError, isal_zlib.error):  # a .gz still being written, or corrupt
         return False
 
 
@@ -286,6 +288,7 @@ class Tailer:
         self._last: Cursor | None = None  # where the last read ended
         self._ended: Cursor | None = None  # the end of a file this read moved on from
         self._refused = False
+        self._successor: tuple[str | None, io.FileIO] | None = None  # the next file, held open while draining
         self.offset_file = new_offset_file(state_directory)
         self._pending: list[str] = []  # notices for the first read
         if cursor is None:
@@ -322,6 +325,8 @@ class Tailer:
     def close(self) -> None:
         if self._tail.fh and not self._tail.fh.closed:
             self._tail.fh.close()
+        if self._successor:
+            self._successor[1].close()
         Path(self.offset_file).unlink(missing_ok=True)
 
     def _after(self, fh: io.FileIO) -> Cursor:
@@ -438,12 +443,16 @@ class Tailer:
             self._reopen(Cursor(info.st_ino, offset, fingerprint(self._recent)))
             return True
         if self._tail.moved_on(info):
+            deleted = info.st_nlink == 0
             quiet_for = time.time() - info.st_mtime
-            if quiet_for < self.rotate_wait:  # its writer may not have reopened the log yet: drain on
+            if quiet_for < self.rotate_wait and not deleted:  # its writer may not have reopened the log yet
                 self.wake_in = self.rotate_wait - quiet_for
+                self._hold_next(fh.fileno())
                 return False
-            following = self._tail.next_in_rotation(fh.fileno())
+            following, ready = self._next_file(fh.fileno())
             if following is None and not self.guard(self.path):
+                if ready:
+                    ready.close()
                 self._refuse(batch)
                 return False
             if partial:
@@ -452,11 +461,14 @@ class Tailer:
                 self._consume(partial)
             # The batch's cursor is the end of this file, not the start of the next: offset 0 has no
             # bytes to check, so a resume there could not tell the next file was copytruncated since.
-            self._ended = Cursor(info.st_ino, offset + len(partial), fingerprint(self._recent))
+            # A deleted file cannot be found again, though: its cursor is the next file's start.
+            end = Cursor(info.st_ino, offset + len(partial), fingerprint(self._recent))
+            self._ended = None if deleted else end
             if partial:
-                batch.anchor = self._ended
+                batch.anchor = end
             self._tail.rotated_logfile = following
             fh.close()
+            self._tail.fh = ready  # None: opened by name at the next read
             self._tail.offset = 0
             self._recent = b""
             self._missing = False
@@ -467,6 +479,39 @@ class Tailer:
             batch.notices.append("missing")
         self._missing = missing
         return False
+
+    def _hold_next(self, held: int) -> None:
+        """While the file left is drained, hold the next one open: deleted meanwhile, its lines can still be read."""
+        if self._successor is not None:
+            return
+        following = self._tail.next_in_rotation(held)
+        if following is None and not self.guard(self.path):
+            return
+        try:
+            self._successor = (following, open_log(following or self.path))
+        except OSError:  # not there yet (between a rotation's steps), or refused: moving on will say
+            pass
+
+    def _next_file(self, held: int) -> tuple[str | None, io.FileIO | None]:
+        """The file to read after ``held`` (None: the log itself), and that file already open if it was held.
+
+        The held one is taken if it is still the next by name, or if it was deleted
+        since (nothing else holds its lines); a file put in between meanwhile (a
+        copytruncate copy) is read first, by name, and the held one let go.
+        """
+        following = self._tail.next_in_rotation(held)
+        if self._successor is None:
+            return following, None
+        (name, ready), self._successor = self._successor, None
+        info = os.fstat(ready.fileno())
+        try:
+            still_next = os.stat(following or self.path).st_ino == info.st_ino
+        except OSError:
+            still_next = False
+        if still_next or info.st_nlink == 0:
+            return name, ready
+        ready.close()
+        return following, None
 
     def _reopen(self, cursor: Cursor) -> None:
         """A new pygtail instance, which looks for the copy of a truncated file."""

@@ -139,6 +139,7 @@ def log_viewer_blueprint(
                 "name": log_file.name,
                 "size": info.st_size,
                 "modified": datetime.fromtimestamp(info.st_mtime, UTC),
+                "readable": log_file.readable,
             }
             for log_file, info in paths.listing()
         ]

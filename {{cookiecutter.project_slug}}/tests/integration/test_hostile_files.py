@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import time
 from pathlib import Path
 
 import pytest
 from eventsource import EventSource
-from helpers import AUTH, PREFIX
-from servers import Server
+from helpers import AUTH, PREFIX, fetch
+from servers import Server, bound_by_permissions
 
 pytestmark = pytest.mark.integration
 
@@ -167,3 +168,24 @@ def test_offset_files_of_killed_workers_are_swept(fresh_server):
         assert time.monotonic() < deadline, "no replacement worker"
         time.sleep(0.1)
     assert not (state / left[0]).exists()  # the replacement swept it as it started
+
+
+def test_an_unreadable_file_is_refused_with_a_sentence_and_marked_in_the_index(log_dir, tmp_path):
+    """Case 9: a file the service may not read answered 500 with a traceback."""
+    secret = log_dir / "secret.log"
+    secret.write_text("not for the viewer\n")
+    secret.chmod(0)
+    (log_dir / "app.log").write_text("fine\n")
+    with Server(log_dir, tmp_path / "state", workers=1, wrapper=bound_by_permissions()).start() as server:
+        for route in ("stream", "download", "lines", "search", "view"):
+            answer = fetch(server.address, f"{PREFIX}/{route}/secret.log?q=x")
+            assert answer.status == 403, (route, answer.status)
+            assert b"not allowed to read this file" in answer.body and b"Traceback" not in answer.body
+        answer = fetch(server.address, f"{PREFIX}/")
+        assert answer.status == 200
+        index = answer.body
+        row = re.search(rb'<tr class="unreadable"[^>]*>\s*<td><span class="view">secret.log</span>', index)
+        assert row, index.decode()
+        assert b'href="' + PREFIX.encode() + b'/view/app.log"' in index
+        assert b"/view/secret.log" not in index
+        still_serves(server)

@@ -39,6 +39,9 @@ def test_progress_then_a_client_that_leaves_stops_the_scan(server, family):
     assert progress[0]["total"] == (SIBLINGS + 1) * family.stat().st_size
     assert progress[1]["scanned"] >= progress[0]["scanned"] > 0
     running = scans_of(server.worker_pids())
+    deadline = time.monotonic() + 1.0
+    while not running and time.monotonic() < deadline:  # between two files' ripgreps for a moment
+        running = scans_of(server.worker_pids())
     assert len(running) == 1, running
     connection.close()
     deadline = time.monotonic() + 1.0

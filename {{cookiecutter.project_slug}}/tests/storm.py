@@ -1,0 +1,230 @@
+"""A seeded rotation storm against real gunicorn: the test runs a small one, the template's benchmark a large one.
+
+Numbered lines are written at varying speed while the log rotates about once a
+second, each kind in turn: logrotate ``create`` with a writer that reopens late,
+``copytruncate``, ``RotatingFileHandler``'s shift, and delete-and-recreate.
+Workers are killed with SIGKILL; viewers drop their connection at random and
+resume with their cursor. A viewer may miss only lines of a deleted file (gone
+before it came back for them); anything else missing is lost.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eventsource import EventSource
+from helpers import AUTH, PREFIX
+from servers import Server
+
+KINDS = ("create", "copytruncate", "handler", "delete")
+BACKUPS = 20
+
+
+class StormWriter:
+    """Writes ``line N`` lines and rotates the log between them; the kinds take turns."""
+
+    def __init__(self, log: Path, lines: int, rng: random.Random) -> None:
+        self.log, self.lines, self.rng = log, lines, rng
+        self.fh = open(log, "a", buffering=1)  # noqa: SIM115 (reopened across rotations)
+        self.rotations: list[str] = []
+        self.in_log: list[int] = []  # the lines in the file at the log's name
+        self.deleted: dict[int, float] = {}  # lines of deleted files, and when they went
+        self.late: float | None = None
+
+    def shift(self) -> None:
+        """app.log.N -> app.log.N+1, oldest first, as logrotate and RotatingFileHandler do."""
+        for n in range(BACKUPS, 0, -1):
+            older = self.log.with_name(f"{self.log.name}.{n}")
+            if older.exists():
+                older.rename(self.log.with_name(f"{self.log.name}.{n + 1}"))
+
+    def reopen(self) -> None:
+        self.fh.close()
+        self.fh = open(self.log, "a", buffering=1)  # noqa: SIM115
+
+    def rotate(self, kind: str) -> None:
+        rotated = self.log.with_name(f"{self.log.name}.1")
+        if kind == "delete":
+            self.fh.close()
+            self.log.unlink()
+            self.deleted.update(dict.fromkeys(self.in_log, time.monotonic()))
+            self.reopen()
+        elif kind == "create":  # renamed; the writer reopens a little later, writing to the old file meanwhile
+            self.shift()
+            self.log.rename(rotated)
+            self.log.touch()
+            self.late = time.monotonic() + self.rng.uniform(0.05, 0.3)
+        elif kind == "copytruncate":
+            self.shift()
+            rotated.write_bytes(self.log.read_bytes())
+            os.truncate(self.log, 0)
+        else:  # RotatingFileHandler: close, rename, open anew
+            self.shift()
+            self.fh.close()
+            self.log.rename(rotated)
+            self.reopen()
+        self.in_log = []
+        self.rotations.append(kind)
+
+    def run(self) -> None:
+        next_rotation = time.monotonic() + 1.0
+        for i in range(self.lines):
+            if self.late and time.monotonic() >= self.late:
+                self.reopen()
+                self.late = None
+            self.fh.write(f"line {i}\n")
+            if not self.late:
+                self.in_log.append(i)
+            if time.monotonic() >= next_rotation and not self.late and i < self.lines - 1:
+                self.rotate(KINDS[len(self.rotations) % len(KINDS)])
+                next_rotation = time.monotonic() + self.rng.uniform(0.7, 1.3)
+            time.sleep(self.rng.choice([0, 0, 0.001, 0.002, 0.005]))
+        self.fh.close()
+
+
+class StormViewer(threading.Thread):
+    """Reads until it has the last line, dropping its connection at random and resuming with its cursor."""
+
+    def __init__(self, server: Server, last: str, within: float, rng: random.Random) -> None:
+        super().__init__(daemon=True)
+        self.server, self.last, self.within, self.rng = server, last, within, rng
+        self.lines: list[str] = []
+        self.reconnects = 0
+        self.away: list[tuple[float, float]] = []  # from leaving to being served again
+        self.source = EventSource(server.address, f"{PREFIX}/stream/app.log", AUTH)
+        self.error: BaseException | None = None
+
+    def done(self) -> bool:
+        return bool(self.lines) and self.lines[-1] == self.last
+
+    def run(self) -> None:
+        deadline = time.monotonic() + self.within  # a viewer still short by then lost lines
+        try:
+            while not self.done() and time.monotonic() < deadline:
+                leave_at = time.monotonic() + self.rng.uniform(0.2, 2.0)
+                try:
+                    for event in self.source.events(within=max(1.0, deadline - time.monotonic())):
+                        self.lines += event.lines
+                        if self.done() or time.monotonic() > leave_at:
+                            break
+                except TimeoutError:
+                    break
+                except OSError:
+                    time.sleep(0.1)  # a killed worker: resume on another
+                if not self.done():
+                    self.reconnects += 1
+                    left = time.monotonic()
+                    self._resume()
+                    self.away.append((left, time.monotonic()))
+        except BaseException as error:  # reported by the caller
+            self.error = error
+        finally:
+            self.source.close()
+
+    def _resume(self) -> None:
+        """Reconnect with the cursor, as the viewer page does: again after a worker's death or a 404
+        (between the steps of a rotation the log's name may lead nowhere for a moment)."""
+        while True:
+            try:
+                self.source.reconnect()
+                if self.source.status == 200:
+                    return
+                assert self.source.status == 404, self.source.status
+            except OSError:
+                pass
+            time.sleep(0.1)
+
+
+@dataclass
+class ViewerResult:
+    received: int
+    lost: list[int]  # lines that existed in a file it could still read, never received
+    missed_deleted: int  # lines of a file deleted before it read them
+    missed_deleted_while_away: int  # of those, in a file deleted while it was away
+    repeated: int
+    out_of_order: int
+    reconnects: int
+    error: str | None
+
+
+@dataclass
+class Storm:
+    lines: int
+    rotations: list[str]
+    kills: int
+    seconds: float
+    viewers: list[ViewerResult] = field(default_factory=list)
+
+    def totals(self) -> dict:
+        """The storm's figures, summed over its viewers."""
+        return {
+            "lines": self.lines,
+            "viewers": len(self.viewers),
+            "rotations": {kind: self.rotations.count(kind) for kind in KINDS},
+            "kills": self.kills,
+            "seconds": round(self.seconds, 1),
+            "lost": sum(len(viewer.lost) for viewer in self.viewers),
+            "repeated": sum(viewer.repeated for viewer in self.viewers),
+            "out_of_order": sum(viewer.out_of_order for viewer in self.viewers),
+            "gone_with_deleted_files": sum(viewer.missed_deleted for viewer in self.viewers),
+            "gone_with_files_deleted_while_away": sum(viewer.missed_deleted_while_away for viewer in self.viewers),
+            "reconnects": sum(viewer.reconnects for viewer in self.viewers),
+            "errors": [viewer.error for viewer in self.viewers if viewer.error],
+        }
+
+    def summary(self) -> str:
+        return "storm: " + ", ".join(f"{name} {value}" for name, value in self.totals().items())
+
+
+def judged(viewer: StormViewer, lines: int, deleted: dict[int, float]) -> ViewerResult:
+    numbers = [int(line.split()[1]) for line in viewer.lines]
+    unique = set(numbers)
+    never = [n for n in range(lines) if n not in unique]
+    return ViewerResult(
+        received=len(numbers),
+        lost=[n for n in never if n not in deleted],
+        missed_deleted=sum(1 for n in never if n in deleted),
+        missed_deleted_while_away=sum(
+            1 for n in never if n in deleted and any(left <= deleted[n] <= back for left, back in viewer.away)
+        ),
+        repeated=len(numbers) - len(unique),
+        out_of_order=sum(1 for a, b in itertools.pairwise(numbers) if b <= a),
+        reconnects=viewer.reconnects,
+        error=repr(viewer.error) if viewer.error else None,
+    )
+
+
+def run_storm(log_dir: Path, state_dir: Path, lines: int, viewers: int, kills: int, seed: int) -> Storm:
+    """Write ``lines`` lines through a storm, kill ``kills`` workers on the way, judge what each viewer got."""
+    rng = random.Random(seed)
+    log = log_dir / "app.log"
+    log.touch()
+    started = time.monotonic()
+    with Server(log_dir, state_dir, LOG_VIEWER_BACKLOG_LINES="10000") as server:
+        server.start()
+        writer = StormWriter(log, lines, random.Random(rng.random()))
+        seconds = lines * 0.0025  # the writer's mean pace: about 400 lines a second
+        crowd = [
+            StormViewer(server, f"line {lines - 1}", seconds + 30, random.Random(rng.random())) for _ in range(viewers)
+        ]
+        for viewer in crowd:
+            viewer.start()
+        writing = threading.Thread(target=writer.run, daemon=True)
+        writing.start()
+        for _ in range(kills):  # spread over the storm
+            time.sleep(seconds / (kills + 1))
+            holders = server.pids_holding(log) or server.worker_pids()
+            os.kill(rng.choice(holders), signal.SIGKILL)
+        writing.join(seconds * 4 + 30)
+        for viewer in crowd:
+            viewer.join(seconds + 40)
+    storm = Storm(lines, writer.rotations, kills, time.monotonic() - started)
+    storm.viewers = [judged(viewer, lines, writer.deleted) for viewer in crowd]
+    return storm

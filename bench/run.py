@@ -929,8 +929,8 @@ def main() -> None:
             f"\nRotation storm (ours): {f['lines']:,} numbered lines to {f['viewers']} viewers in {f['seconds']} s; "
             f"{sum(f['rotations'].values())} rotations ({kinds}); {f['kills']} workers killed; "
             f"{f['reconnects']} resumes with a cursor. Lost {f['lost']}, repeated {f['repeated']}, "
-            f"out of order {f['out_of_order']}; {f['gone_with_deleted_files']} were in a deleted file while "
-            f"their viewer was away."
+            f"out of order {f['out_of_order']}; {f['gone_with_deleted_files']:,} were in a file deleted before the "
+            f"viewer's stream reached it ({f['gone_with_files_deleted_while_away']:,} while the viewer was away)."
         )
     print(f"\nfigures: {target}")
 

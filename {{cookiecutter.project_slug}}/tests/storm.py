@@ -171,6 +171,7 @@ class Storm:
             "kills": self.kills,
             "seconds": round(self.seconds, 1),
             "lost": sum(len(viewer.lost) for viewer in self.viewers),
+            "first_lost": sorted({n for viewer in self.viewers for n in viewer.lost})[:5],
             "repeated": sum(viewer.repeated for viewer in self.viewers),
             "out_of_order": sum(viewer.out_of_order for viewer in self.viewers),
             "gone_with_deleted_files": sum(viewer.missed_deleted for viewer in self.viewers),

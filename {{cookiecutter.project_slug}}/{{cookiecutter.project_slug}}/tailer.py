@@ -23,12 +23,14 @@ the viewer needs:
   rotated sibling in the order they were written (``next_in_rotation``), and
   only once the file we hold has been quiet for ``rotate_wait`` seconds (its
   writer may still be appending to it under its new name, as log shippers know);
-  the next file is held open meanwhile (deleted then, it is still read), and a
-  deleted file is left at once, as no name leads back to it.
+  each file seen at the log's name meanwhile is held open (deleted before the
+  stream gets to it, it is still read, and the wait ends then: its lines are
+  held nowhere else), and a deleted file is left at once, as no name leads back to it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gzip
 import io
@@ -48,6 +50,7 @@ from .cursor import FINGERPRINT_BYTES, Cursor, fingerprint, fingerprint_at
 from .state import new_offset_file
 
 BACKLOG_MAX_BYTES = 8 * 1024 * 1024
+MAX_AHEAD = 16  # files held open at most, per stream, while it reads an older one
 CUT_MARKER = " [… line cut at {limit} characters]"
 # What follows a log's name in a rotated sibling: app.log.1, app.log-20240101, app.log.2024-01-01_10.
 _ROTATION_SUFFIX = re.compile(r"[.\-_](\d[\d.\-_]*)")
@@ -288,7 +291,7 @@ class Tailer:
         self._last: Cursor | None = None  # where the last read ended
         self._ended: Cursor | None = None  # the end of a file this read moved on from
         self._refused = False
-        self._successor: tuple[str | None, io.FileIO] | None = None  # the next file, held open while draining
+        self._ahead: dict[int, io.FileIO] = {}  # files seen at the log's name while reading an older one
         self.offset_file = new_offset_file(state_directory)
         self._pending: list[str] = []  # notices for the first read
         if cursor is None:
@@ -325,8 +328,8 @@ class Tailer:
     def close(self) -> None:
         if self._tail.fh and not self._tail.fh.closed:
             self._tail.fh.close()
-        if self._successor:
-            self._successor[1].close()
+        for ahead in self._ahead.values():
+            ahead.close()
         Path(self.offset_file).unlink(missing_ok=True)
 
     def _after(self, fh: io.FileIO) -> Cursor:
@@ -445,9 +448,10 @@ class Tailer:
         if self._tail.moved_on(info):
             deleted = info.st_nlink == 0
             quiet_for = time.time() - info.st_mtime
-            if quiet_for < self.rotate_wait and not deleted:  # its writer may not have reopened the log yet
+            self._hold_ahead(info.st_ino)
+            # Its writer may not have reopened the log yet: drain on, unless a file after it is only held here.
+            if quiet_for < self.rotate_wait and not deleted and not self._ahead_deleted():
                 self.wake_in = self.rotate_wait - quiet_for
-                self._hold_next(fh.fileno())
                 return False
             following, ready = self._next_file(fh.fileno())
             if following is None and not self.guard(self.path):
@@ -480,38 +484,44 @@ class Tailer:
         self._missing = missing
         return False
 
-    def _hold_next(self, held: int) -> None:
-        """While the file left is drained, hold the next one open: deleted meanwhile, its lines can still be read."""
-        if self._successor is not None:
-            return
-        following = self._tail.next_in_rotation(held)
-        if following is None and not self.guard(self.path):
-            return
-        try:
-            self._successor = (following, open_log(following or self.path))
-        except OSError:  # not there yet (between a rotation's steps), or refused: moving on will say
-            pass
+    def _hold_ahead(self, held: int) -> None:
+        """Hold open the file now at the log's name while an older one (``held``) is still read.
+
+        Deleted before the stream gets to it (delete-and-recreate while a rotated
+        file drains), its lines can still be read from the descriptor.
+        """
+        with contextlib.suppress(OSError):  # not there (between a rotation's steps), or refused: moving on says
+            if len(self._ahead) >= MAX_AHEAD or os.stat(self.path).st_ino in (held, *self._ahead):
+                return
+            if not self.guard(self.path):
+                return
+            current = open_log(self.path)
+            inode = os.fstat(current.fileno()).st_ino
+            if inode == held or inode in self._ahead:  # replaced between the two looks
+                current.close()
+            else:
+                self._ahead[inode] = current
+
+    def _ahead_deleted(self) -> bool:
+        """Whether a file held ahead was deleted: its lines exist only here, and a viewer may leave before them."""
+        return any(os.fstat(ahead.fileno()).st_nlink == 0 for ahead in self._ahead.values())
 
     def _next_file(self, held: int) -> tuple[str | None, io.FileIO | None]:
         """The file to read after ``held`` (None: the log itself), and that file already open if it was held.
 
-        The held one is taken if it is still the next by name, or if it was deleted
-        since (nothing else holds its lines); a file put in between meanwhile (a
-        copytruncate copy) is read first, by name, and the held one let go.
+        By name, the next rotated sibling in the order of writing; but a held file
+        deleted since comes first when it was written before that one.
         """
         following = self._tail.next_in_rotation(held)
-        if self._successor is None:
-            return following, None
-        (name, ready), self._successor = self._successor, None
-        info = os.fstat(ready.fileno())
         try:
-            still_next = os.stat(following or self.path).st_ino == info.st_ino
+            by_name = os.stat(following or self.path)
         except OSError:
-            still_next = False
-        if still_next or info.st_nlink == 0:
-            return name, ready
-        ready.close()
-        return following, None
+            by_name = None
+        gone = [(os.fstat(ahead.fileno()), inode) for inode, ahead in self._ahead.items()]
+        gone = [(info.st_mtime_ns, inode) for info, inode in gone if info.st_nlink == 0]
+        if gone and (by_name is None or min(gone)[0] <= by_name.st_mtime_ns):
+            return following, self._ahead.pop(min(gone)[1])
+        return following, self._ahead.pop(by_name.st_ino, None) if by_name else None
 
     def _reopen(self, cursor: Cursor) -> None:
         """A new pygtail instance, which looks for the copy of a truncated file."""

@@ -53,7 +53,18 @@ PASSWORD = "bench-secret"
 ORIGINAL = "flask-log-viewer==0.2.2"
 GUNICORN = ["-k", "gevent", "-w", "4", "--worker-connections", "5000", "--timeout", "30", "--graceful-timeout", "5"]
 SYSTEMS = ("ours", "original")
-SCENARIOS = ("latency", "delivery", "burst", "idle", "first_event", "stalled", "history", "search", "storm")
+SCENARIOS = (
+    "latency",
+    "delivery",
+    "burst",
+    "idle",
+    "first_event",
+    "stalled",
+    "history",
+    "search",
+    "storm",
+    "throughput",
+)
 # Seconds to wait for stragglers: a browser's default retry is 3 s (shortened for --smoke).
 SETTLE = {"retry": 3.5, "idle": 3.0}
 TARGETS = {
@@ -671,6 +682,14 @@ def machine() -> dict:
     }
 
 
+def throughput(system: System, rates: tuple[int, ...], seconds: float) -> dict:
+    """A viewer page in Chromium under 80-byte lines at each rate: lateness on screen, frame gaps, heap."""
+    log = system.log_dir / "fast.log"
+    log.write_text("start\n")
+    rates_text = ",".join(str(rate) for rate in rates)
+    return browser_figures("throughput_browser.py", system, log.name, str(log), rates_text, str(seconds))
+
+
 def storm(lines: int, viewers: int, kills: int) -> dict:
     """The generated suite's rotation storm (its tests/storm.py) at this size: what every viewer got."""
     sys.path[:0] = [str(WORK / "log_viewer"), str(WORK / "log_viewer" / "tests")]
@@ -702,6 +721,7 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
         "scroll_back": 2000 if smoke else 100_000,
         "gz": 2_000_000 if smoke else 300_000_000,
         "storm": (1500, 3, 1) if smoke else (20_000, 10, 8),  # lines, viewers, worker kills
+        "throughput": ((10_000,), 2) if smoke else ((10_000, 30_000, 60_000, 100_000), 20),  # lines/s, seconds
     }
     results: dict = {"machine": machine(), "smoke": smoke, "sizes": sizes, "systems": {}}
     for system in prepare(smoke, systems):
@@ -728,6 +748,9 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
             if "stalled" in scenarios and system.name == "ours":  # the original holds no stream to stall
                 figures["stalled"] = stalled(system, *sizes["stalled"])
                 print(system.name, "stalled", figures["stalled"], flush=True)
+            if "throughput" in scenarios and system.name == "ours":
+                figures["throughput"] = throughput(system, *sizes["throughput"])
+                print(system.name, "throughput", figures["throughput"], flush=True)
             if "history" in scenarios and system.name == "ours":  # the original reads no history
                 figures["history"] = history(system, sizes["big"], sizes["scroll_back"])
                 print(system.name, "history", figures["history"], flush=True)
@@ -885,6 +908,23 @@ def search_table(f: dict) -> str:
     return "\n".join(lines)
 
 
+def throughput_table(f: dict) -> str:
+    if "browser_error" in f:
+        return f"Throughput in Chromium: {f['browser_error']}"
+    lines = [
+        "| lines/s (80 bytes) | newest on screen p50 / p99 (ms) | worst frame gap (ms) | gaps over 50 ms "
+        "| heap max (MB) | elements |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in f["rates"]:
+        lines.append(
+            f"| {row['rate']:,} | {row['newest_on_screen_p50_ms']} / {row['newest_on_screen_p99_ms']} "
+            f"| {row['worst_frame_gap_ms']} | {row['frame_gaps_over_50_ms']} | {row['heap_max_mb']} "
+            f"| {row['elements']} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds per system")
@@ -922,6 +962,8 @@ def main() -> None:
         print("\n" + history_table(results["systems"]["ours"]["history"], results["sizes"]["scroll_back"]))
     if "search" in results["systems"].get("ours", {}):
         print("\n" + search_table(results["systems"]["ours"]["search"]))
+    if "throughput" in results["systems"].get("ours", {}):
+        print("\n" + throughput_table(results["systems"]["ours"]["throughput"]))
     if "storm" in results["systems"].get("ours", {}):
         f = results["systems"]["ours"]["storm"]
         kinds = ", ".join(f"{count} {kind}" for kind, count in f["rotations"].items())

@@ -19,6 +19,7 @@ class Event:
     name: str
     id: str | None
     data: str
+    s: int | None = None  # P/streams: which of the request's streams the event belongs to
 
     @property
     def lines(self) -> list[str]:
@@ -81,7 +82,7 @@ class EventSource:
         socket busy, so its own timeout alone would let a lost line hang a test.
         """
         deadline = time.monotonic() + within
-        name, event_id, data = "message", None, []
+        name, event_id, data, tag = "message", None, [], None
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -100,8 +101,9 @@ class EventSource:
                 if data or event_id is not None:
                     if event_id is not None:
                         self.last_event_id = event_id
-                    yield Event(name, event_id if event_id is not None else self.last_event_id, "\n".join(data))
-                name, event_id, data = "message", None, []
+                    last = event_id if event_id is not None else self.last_event_id
+                    yield Event(name, last, "\n".join(data), tag)
+                name, event_id, data, tag = "message", None, [], None
                 continue
             field, _, value = line.partition(":")
             value = value[1:] if value.startswith(" ") else value
@@ -109,6 +111,8 @@ class EventSource:
                 data.append(value)
             elif field == "id":
                 event_id = value
+            elif field == "s":
+                tag = int(value)
             elif field == "event":
                 name = value
             elif field == "retry":

@@ -47,10 +47,11 @@ def test_index_of_an_empty_directory_says_so(tmp_path):
 def test_viewer_pages(client):
     page = client.get(f"{PREFIX}/view/app/api.log")
     assert page.status_code == 200
-    assert f'hx-sse:connect="{PREFIX}/stream/app/api.log"' in page.text
+    assert f'data-stream="{PREFIX}/stream/app/api.log"' in page.text
+    assert f'data-streams="{PREFIX}/streams"' in page.text and 'data-path="app/api.log"' in page.text
     assert "<script>" not in page.text  # script only from static files
     demo = client.get(f"{PREFIX}/view/")
-    assert demo.status_code == 200 and f'hx-sse:connect="{PREFIX}/stream/"' in demo.text
+    assert demo.status_code == 200 and f'data-stream="{PREFIX}/stream/"' in demo.text and 'data-path=""' in demo.text
 
 
 def test_security_headers(client):

@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_file
 from werkzeug.exceptions import default_exceptions
 
-from . import history, levels, search, sse
+from . import history, levels, multiplex, search, sse
 from .auth import Guard
 from .clients import Clients
 from .config import blueprint_options
@@ -216,23 +216,26 @@ def log_viewer_blueprint(
             abort(429, f"{opts.max_searches} searches are already running on this worker; try again when one ends")
         return watched(search.search(files, names, query, rg, opts.max_line_length), searches.release)
 
-    @blueprint.get("/stream/", defaults={"path": None})
-    @blueprint.get("/stream/<path:path>")
-    def stream(path: str | None) -> Response:
-        last_event_id = request.headers.get("Last-Event-ID", "").strip()
+    def live(path: str | None, last_event_id: str, level: str | None) -> tuple[Iterator[bytes], Callable[[], None]]:
+        """The stream of the log at ``path`` (the demo for None) after ``last_event_id``, and what ends it.
+
+        ``Refused`` (with its status and sentence) when it cannot be served.
+        """
         if path is None:
             start = int(last_event_id) if last_event_id.isdigit() else 0
-            return _event_stream(demo_stream(watchers, start, opts.retry_ms))
+            return demo_stream(watchers, start, opts.retry_ms), lambda: None
         log_file = paths.resolve(path)
-        floor = levels.parse_level(request.args.get("level"))
+        floor = levels.parse_level(level)
         try:
             cursor = Cursor.decode(last_event_id) if last_event_id else None
         except ValueError:
-            abort(400, "Last-Event-ID is not a cursor of this viewer; reload the page to start afresh")
+            raise Refused(
+                400, "Last-Event-ID is not a cursor of this viewer; reload the page to start afresh"
+            ) from None
         if cursor and cursor.back:
-            abort(400, "Last-Event-ID is a line's position, not an event id; open the viewer at it with ?at=")
+            raise Refused(400, "Last-Event-ID is a line's position, not an event id; open the viewer at it with ?at=")
         if not slots.acquire():
-            abort(503, "too many open streams on this worker; try again shortly")
+            raise Refused(503, "too many open streams on this worker; try again shortly")
         try:
             tailer = Tailer(
                 log_file.path,
@@ -246,11 +249,33 @@ def log_viewer_blueprint(
             )
         except FileNotFoundError:
             slots.release()
-            abort(404, "no such log file")
+            raise Refused(404, "no such log file") from None
         except OSError as error:  # turned into a FIFO, or unreadable, since the path was checked
             slots.release()
-            abort(403, f"cannot stream this file: {error.strerror or error}")
-        events = follow(tailer, watchers, opts.retry_ms, plain=wants_plain_text(), floor=floor)
-        return watched(events, tailer.close, slots.release)
+            raise Refused(403, f"cannot stream this file: {error.strerror or error}") from None
+
+        def end() -> None:
+            tailer.close()
+            slots.release()
+
+        return follow(tailer, watchers, opts.retry_ms, plain=wants_plain_text(), floor=floor), end
+
+    @blueprint.get("/stream/", defaults={"path": None})
+    @blueprint.get("/stream/<path:path>")
+    def stream(path: str | None) -> Response:
+        events, end = live(path, request.headers.get("Last-Event-ID", "").strip(), request.args.get("level"))
+        return watched(events, end) if path is not None else _event_stream(events)
+
+    @blueprint.get("/streams")
+    def many_streams() -> Response:
+        """Several streams on one connection (``multiplex``): every viewer tab of a browser on one."""
+        wanted = multiplex.subscriptions(request.args.getlist("s"), request.args.getlist("c"))
+        opened = []
+        for subscription in wanted:
+            try:
+                opened.append(live(subscription.path or None, subscription.cursor, subscription.level))
+            except Refused as refusal:
+                opened.append((iter([multiplex.failed(refusal.status, refusal.message)]), lambda: None))
+        return watched(multiplex.merged(opened, opts.retry_ms, opts.heartbeat_seconds))
 
     return blueprint

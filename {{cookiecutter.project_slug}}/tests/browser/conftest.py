@@ -44,14 +44,19 @@ def log_dir(server: Server) -> Path:
 
 
 @pytest.fixture
-def page(browser, server):
-    """A page with the server's credentials; fails the test if anything went to another origin."""
+def context(browser, server):
+    """A browser profile with the server's credentials; fails the test if anything went to another origin."""
     origin = f"http://127.0.0.1:{server.port}"
-    context = browser.new_context(base_url=origin, http_credentials={"username": AUTH[0], "password": AUTH[1]})
+    opened = browser.new_context(base_url=origin, http_credentials={"username": AUTH[0], "password": AUTH[1]})
     requested: list[str] = []
-    context.on("request", lambda request: requested.append(request.url))
-    opened = context.new_page()
+    opened.on("request", lambda request: requested.append(request.url))
     yield opened
-    context.close()
+    opened.close()
     foreign = [url for url in requested if f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" != origin]
     assert foreign == [], f"requests left the page's origin: {foreign}"
+
+
+@pytest.fixture
+def page(context):
+    """A page of its own browser profile."""
+    return context.new_page()

@@ -177,3 +177,18 @@ def test_a_permalink_outlives_rotation_and_says_when_its_line_is_gone(page, log_
     append_lines(log, ["new 1000"])
     wait_for_line(page, "new 1000")
     assert page.eval_on_selector_all("#log .l", LINES)[-2:] == ["new 999", "new 1000"]
+
+
+def test_a_burst_beyond_the_cap_shows_its_end_and_reads_back_what_was_never_painted(page, log_dir):
+    """Lines the cap would drop at once are not built; scrolling up still reaches them, with no gap."""
+    log = log_dir / "app.log"
+    append_lines(log, ["line 0"])
+    open_viewer(page)
+    wait_for_line(page, "line 0")
+    append_lines(log, [f"line {i}" for i in range(1, TOTAL)])
+    wait_for_line(page, f"line {TOTAL - 1}", timeout=15000)
+    window = numbers(page)
+    assert window[-1] == TOTAL - 1 and len(window) <= CAP
+    scroll_up_once(page)
+    earlier = numbers(page)
+    assert earlier[0] < window[0] and page.locator("#log > *").count() <= CAP

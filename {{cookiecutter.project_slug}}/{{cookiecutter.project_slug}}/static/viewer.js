@@ -46,8 +46,55 @@
     status.textContent = text || state;
   }
 
-  // A stream that ends (a worker restarting, a network blip) is retried with
-  // backoff; htmx sends the last event id, so no line is lost or repeated.
+  // --- the live stream ----------------------------------------------------------
+  // Where the browser has SharedWorker, every viewer tab's stream travels on one
+  // connection that a shared worker keeps (shared-stream.js): a browser opens at
+  // most 6 connections to a host, and each open stream would hold one. Elsewhere
+  // htmx's SSE extension opens this page's own. Either way a stream that ends is
+  // resumed from the last event id: no line lost or repeated.
+  const streamUrl = log.dataset.stream;
+  const tabId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+
+  function connect() {
+    if (window.SharedWorker && log.dataset.streams) {
+      shareStream();
+    } else {
+      log.setAttribute("hx-sse:connect", streamUrl);   // htmx connects as it starts, on DOMContentLoaded
+    }
+  }
+
+  function shareStream() {
+    const port = new SharedWorker(log.dataset.worker, { name: "log-viewer" }).port;
+    let cursor = "";
+    const subscribe = () => port.postMessage({
+      type: "follow", id: tabId, url: log.dataset.streams,
+      path: log.dataset.path || "", level: log.dataset.level || "", cursor,
+    });
+    port.onmessage = ({ data: message }) => {
+      if (message.type === "status") {
+        setStatus(message.state, message.text && `${message.state}: ${message.text}`);
+      } else if (message.name === "failed") {
+        failed(message.data);
+      } else {
+        if (message.id) cursor = message.id;
+        if (message.name === "message") lines(message.data);
+        else notice(message.name);
+      }
+    };
+    subscribe();
+    setInterval(() => port.postMessage({ type: "alive", id: tabId }), 20000);
+    addEventListener("pagehide", () => port.postMessage({ type: "leave", id: tabId }));
+    addEventListener("pageshow", (event) => { if (event.persisted) subscribe(); });   // back from the cache
+  }
+
+  // A stream the server would not open: "404 no such log file" (the worker retries), or refused for good.
+  function failed(text) {
+    const code = parseInt(text, 10);
+    if (code === 404) setStatus("missing", "file missing");
+    else if (code === 429 || code === 503) setStatus("reconnecting", text.replace(/^\d+ /, ""));
+    else setStatus("closed", text.replace(/^\d+ /, ""));
+  }
+
   log.addEventListener("htmx:sse:before:connection", (event) => {
     const attempt = event.detail.connection && event.detail.connection.attempt;
     if (attempt > 0 && status.dataset.state !== "missing") setStatus("reconnecting");
@@ -67,39 +114,71 @@
     refused: "file replaced by a link outside the log directory or by something not a file: stopped",
     reset: "position not found in this file (rotated away, or another file's): showing it from its start",
   };
-  for (const [name, text] of Object.entries(notices)) {
-    log.addEventListener(name, () => {
-      const note = document.createElement("div");
-      note.className = "marker";
-      note.textContent = text;
-      overlap = false;      // positions start afresh: nothing after this was shown
-      const fragment = document.createDocumentFragment();
-      fragment.append(note);
-      if (paused || !attached) hold(fragment);
-      else insert([note]);
-      if (name === "missing") setStatus("missing", "file missing");
-      else if (name === "refused") setStatus("closed", "stopped");
-      else setStatus("live");
-    });
+
+  function notice(name) {
+    if (!(name in notices)) return;
+    flush();                // the lines before it first
+    const note = document.createElement("div");
+    note.className = "marker";
+    note.textContent = notices[name];
+    overlap = false;        // positions start afresh: nothing after this was shown
+    const fragment = document.createDocumentFragment();
+    fragment.append(note);
+    if (paused || !attached) hold(fragment);
+    else insert([note]);
+    if (name === "missing") setStatus("missing", "file missing");
+    else if (name === "refused") setStatus("closed", "stopped");
+    else setStatus("live");
   }
+  for (const name of Object.keys(notices)) log.addEventListener(name, () => notice(name));
 
   // --- lines arriving ------------------------------------------------------
+  // Lines to show wait for the next animation frame: one insertion (and one trim)
+  // per frame however many events came, and lines that the cap would drop at once
+  // are never built. They stay readable: scrolling up reads them back.
+  let incoming = [];          // the data of events not yet shown, oldest first
+  let incomingLines = 0;
+  let frame = 0;
+
+  function lines(html) {
+    setStatus("live");
+    if (attached && !follow && log.childElementCount >= lineCap) {
+      attached = false;       // the user reads above: keep the window still, count what comes
+    }
+    if (overlap || paused || !attached) {
+      flush();
+      const fragment = parse(html);
+      if (overlap) overlap = dropShown(fragment);
+      if (paused || !attached) hold(fragment);
+      else insert(Array.from(fragment.children));
+      return;
+    }
+    const count = html ? html.split("\n").length : 0;
+    incoming.push({ html, count });
+    incomingLines += count;
+    while (incoming.length > 1 && incomingLines - incoming[0].count >= lineCap) {
+      incomingLines -= incoming.shift().count;   // all of the page would be replaced by newer lines anyway
+      atFirst = false;
+    }
+    if (!frame) frame = requestAnimationFrame(flush);
+  }
+
+  function flush() {
+    if (frame) cancelAnimationFrame(frame);
+    frame = 0;
+    if (!incoming.length) return;
+    const html = incoming.map((event) => event.html).join("\n");
+    incoming = [];
+    incomingLines = 0;
+    insert(Array.from(parse(html).children));
+  }
+
   // Take over the swap: htmx parses the stream, we place the lines.
   log.addEventListener("htmx:sse:before:message", (event) => {
     const message = event.detail.message;
     if (message.event) return;          // named events are dispatched as DOM events
     event.detail.cancelled = true;
-    setStatus("live");
-    const fragment = parse(message.data);
-    if (attached && !follow && log.childElementCount >= lineCap) {
-      attached = false;       // the user reads above: keep the window still, count what comes
-    }
-    if (overlap) overlap = dropShown(fragment);
-    if (paused || !attached) {
-      hold(fragment);
-    } else {
-      insert(Array.from(fragment.children));
-    }
+    lines(message.data);
   });
 
   function parse(html) {
@@ -507,6 +586,7 @@
   });
   if (startButton) startButton.addEventListener("click", jumpToStart);
   if (linesUrl && log.dataset.at) openAt(log.dataset.at);
+  connect();
 
   // --- filter ----------------------------------------------------------------
   // A RegExp for text, literal unless `regex`; null when it does not compile.
@@ -639,29 +719,6 @@
   let found = 0;
   let foundIn = null;         // the file of the last match shown
 
-  // The events of an event-stream response, as {name, data}.
-  async function* events(response) {
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += value;
-      let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        let name = "message";
-        const data = [];
-        for (const field of block.split("\n")) {
-          if (field.startsWith("event:")) name = field.slice(6).trim();
-          else if (field.startsWith("data:")) data.push(field.slice(field[5] === " " ? 6 : 5));
-        }
-        if (data.length) yield { name, data: data.join("\n") };
-      }
-    }
-  }
-
   function counted(text) {
     searchCount.textContent = text;
   }
@@ -742,7 +799,7 @@
         headers: { Accept: "text/event-stream" },
       });
       if (!response.ok) throw await refusal(response);
-      for await (const message of events(response)) {
+      for await (const message of self.eventStream(response)) {
         if (message.name === "message") showHits(message.data, highlighter);
         else if (message.name === "progress") {
           const { scanned, total } = JSON.parse(message.data);

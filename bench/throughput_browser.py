@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""A viewer page under a fast log, in real Chromium; run by bench/run.py ("throughput" scenario).
+
+    throughput_browser.py <base url> <password> <log name> <log path> <lines/s,...> <seconds>
+
+For each rate, a fresh page follows a log that gets 80-byte lines at that rate
+(written every 5 ms, each line stamped with the time it was written). Inside
+the page: how late the newest line is when it is put on screen (measured at
+each change of the page's lines), the longest gap between animation frames,
+and the JS heap (sampled every second through the DevTools protocol). Prints
+one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+from chromium import viewer_page
+
+WATCH = """() => {
+    window.lateness = [];
+    window.gaps = [];
+    const log = document.getElementById("log");
+    new MutationObserver(() => {
+        const last = log.lastElementChild;
+        const stamp = last && /^t=(\\d+) /.exec(last.textContent);
+        if (stamp) window.lateness.push(Date.now() - Number(stamp[1]));
+    }).observe(log, { childList: true });
+    let previous = performance.now();
+    const tick = (now) => {
+        window.gaps.push(now - previous);
+        previous = now;
+        if (!window.stopped) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+}"""
+
+
+def write(path: Path, rate: int, seconds: float, done: threading.Event) -> int:
+    """Lines at ``rate`` a second for ``seconds``, in a burst every 5 ms; how many were written."""
+    written, started = 0, time.monotonic()
+    with open(path, "a") as fh:
+        while (elapsed := time.monotonic() - started) < seconds:
+            due = int(elapsed * rate) - written
+            if due > 0:
+                stamp = f"t={int(time.time() * 1000)} "
+                fh.write("".join(f"{stamp}seq={written + i:09d} {'x' * 49}\n" for i in range(due)))
+                fh.flush()
+                written += due
+            time.sleep(0.005)
+    done.set()
+    return written
+
+
+def measure(base: str, password: str, name: str, path: Path, rate: int, seconds: float) -> dict:
+    with viewer_page(base, password, name) as (context, page):
+        page.evaluate(WATCH)
+        cdp = context.new_cdp_session(page)
+        heap = []
+        done = threading.Event()
+        writer = threading.Thread(target=write, args=(path, rate, seconds, done))
+        writer.start()
+        while not done.wait(1.0):
+            heap.append(cdp.send("Runtime.getHeapUsage")["usedSize"])
+        writer.join()
+        page.wait_for_timeout(500)  # the last lines land
+        page.evaluate("() => { window.stopped = true; }")
+        lateness = sorted(page.evaluate("window.lateness"))
+        gaps = page.evaluate("window.gaps")[10:]  # the page's own start is not the log's doing
+        heap.append(cdp.send("Runtime.getHeapUsage")["usedSize"])
+        elements = page.locator("#log > *").count()
+    return {
+        "rate": rate,
+        "seconds": seconds,
+        "newest_on_screen_p50_ms": round(statistics.median(lateness), 1) if lateness else None,
+        "newest_on_screen_p99_ms": round(lateness[int(0.99 * (len(lateness) - 1))], 1) if lateness else None,
+        "worst_frame_gap_ms": round(max(gaps), 1) if gaps else None,
+        "frame_gaps_over_50_ms": sum(1 for gap in gaps if gap > 50),
+        "heap_max_mb": round(max(heap) / 1e6, 1),
+        "heap_end_mb": round(heap[-1] / 1e6, 1),
+        "elements": elements,
+    }
+
+
+def main() -> None:
+    base, password, name, path, rates, seconds = sys.argv[1:7]
+    figures = [measure(base, password, name, Path(path), int(rate), float(seconds)) for rate in rates.split(",")]
+    print(json.dumps({"rates": figures}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+// Reads an event-stream response as it comes: {name, data, id, s, retry} for each event.
+// Shared by the page (search) and the shared worker (live streams); `s` is the
+// extra field P/streams tags each event with (which subscription it belongs to).
+self.eventStream = async function* eventStream(response) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = { name: "message", data: null, id: null, s: null, retry: null };
+      const data = [];
+      for (const line of block.split("\n")) {
+        const colon = line.indexOf(":");
+        if (colon === 0) continue;                       // a comment: a heartbeat
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const value = colon < 0 ? "" : line.slice(line[colon + 1] === " " ? colon + 2 : colon + 1);
+        if (field === "data") data.push(value);
+        else if (field === "event") event.name = value;
+        else if (field === "id") event.id = value;
+        else if (field === "s") event.s = Number(value);
+        else if (field === "retry") event.retry = Number(value);
+      }
+      if (data.length) event.data = data.join("\n");
+      if (data.length || event.id !== null || event.retry !== null) yield event;
+    }
+  }
+};

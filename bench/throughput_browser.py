@@ -28,7 +28,7 @@ WATCH = """() => {
     const log = document.getElementById("log");
     new MutationObserver(() => {
         const last = log.lastElementChild;
-        const stamp = last && /^t=(\\d+) /.exec(last.textContent);
+        const stamp = last && /^@(\\d+) /.exec(last.textContent);
         if (stamp) window.lateness.push(Date.now() - Number(stamp[1]));
     }).observe(log, { childList: true });
     let previous = performance.now();
@@ -48,8 +48,8 @@ def write(path: Path, rate: int, seconds: float, done: threading.Event) -> int:
         while (elapsed := time.monotonic() - started) < seconds:
             due = int(elapsed * rate) - written
             if due > 0:
-                stamp = f"t={int(time.time() * 1000)} "
-                fh.write("".join(f"{stamp}seq={written + i:09d} {'x' * 49}\n" for i in range(due)))
+                stamp = f"@{int(time.time() * 1000)} "
+                fh.write("".join(f"{stamp}#{written + i:09d} {'x' * 53}\n" for i in range(due)))
                 fh.flush()
                 written += due
             time.sleep(0.005)

@@ -7,6 +7,8 @@ import http.client
 import os
 import shutil
 import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -82,6 +84,19 @@ def append_lines(path: Path, lines: list[str]) -> None:
     """Write ``lines`` at the end of ``path``, each with its newline."""
     with open(path, "a") as fh:
         fh.write("".join(f"{line}\n" for line in lines))
+
+
+def writing_numbered(path: Path, start: int, stop: int, pause: float) -> threading.Thread:
+    """A started thread appending ``line <n>`` for n in [start, stop), one at a time, ``pause`` s apart."""
+
+    def write() -> None:
+        for i in range(start, stop):
+            append_lines(path, [f"line {i}"])
+            time.sleep(pause)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    return writer
 
 
 def shown(page) -> list[str]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
-from helpers import PREFIX, append_lines, open_viewer, shown, wait_for_line
+from helpers import PREFIX, append_lines, open_viewer, shown, wait_for_line, writing_numbered
 
 pytestmark = pytest.mark.browser
 
@@ -45,13 +44,7 @@ def test_closing_a_tab_mid_stream_loses_and_repeats_nothing_in_the_others(contex
         open_viewer(tab)
         wait_for_line(tab, "line 0")
 
-    def write() -> None:
-        for i in range(1, 301):
-            append_lines(log, [f"line {i}"])
-            time.sleep(0.005)
-
-    writer = threading.Thread(target=write)
-    writer.start()
+    writer = writing_numbered(log, 1, 301, 0.005)
     wait_for_line(tabs[0], "line 100")
     tabs[0].close()  # the first tab, which started the shared connection
     writer.join()

@@ -8,25 +8,25 @@ self.eventStream = async function* eventStream(response) {
     const { value, done } = await reader.read();
     if (done) return;
     buffer += value;
-    let end;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
+    let start = 0;
+    for (let end; (end = buffer.indexOf("\n\n", start)) >= 0; start = end + 2) {
+      const block = buffer.slice(start, end);
       const event = { name: "message", data: null, id: null, s: null, retry: null };
       const data = [];
       for (const line of block.split("\n")) {
         const colon = line.indexOf(":");
         if (colon === 0) continue;                       // a comment: a heartbeat
         const field = colon < 0 ? line : line.slice(0, colon);
-        const value = colon < 0 ? "" : line.slice(line[colon + 1] === " " ? colon + 2 : colon + 1);
-        if (field === "data") data.push(value);
-        else if (field === "event") event.name = value;
-        else if (field === "id") event.id = value;
-        else if (field === "s") event.s = Number(value);
-        else if (field === "retry") event.retry = Number(value);
+        const text = colon < 0 ? "" : line.slice(line[colon + 1] === " " ? colon + 2 : colon + 1);
+        if (field === "data") data.push(text);
+        else if (field === "event") event.name = text;
+        else if (field === "id") event.id = text;
+        else if (field === "s") event.s = Number(text);
+        else if (field === "retry") event.retry = Number(text);
       }
       if (data.length) event.data = data.join("\n");
       if (data.length || event.id !== null || event.retry !== null) yield event;
     }
+    buffer = buffer.slice(start);   // once per read: the events taken off, the unfinished one kept
   }
 };

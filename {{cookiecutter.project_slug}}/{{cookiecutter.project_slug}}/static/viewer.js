@@ -136,6 +136,8 @@
   // Lines to show wait for the next animation frame: one insertion (and one trim)
   // per frame however many events came, and lines that the cap would drop at once
   // are never built. They stay readable: scrolling up reads them back.
+  const FRAME_LINES = 500;    // the most lines one frame builds while following the end
+  const FOLLOW_WINDOW = 1000; // the lines kept while following the end
   let incoming = [];          // the data of events not yet shown, oldest first
   let incomingLines = 0;
   let frame = 0;
@@ -153,7 +155,8 @@
       else insert(Array.from(fragment.children));
       return;
     }
-    const count = html ? html.split("\n").length : 0;
+    let count = html ? 1 : 0;
+    for (let at = html.indexOf("\n"); at >= 0; at = html.indexOf("\n", at + 1)) count += 1;
     incoming.push({ html, count });
     incomingLines += count;
     while (incoming.length > 1 && incomingLines - incoming[0].count >= lineCap) {
@@ -167,9 +170,17 @@
     if (frame) cancelAnimationFrame(frame);
     frame = 0;
     if (!incoming.length) return;
-    const html = incoming.map((event) => event.html).join("\n");
+    let html = incoming.map((event) => event.html).join("\n");
+    const count = incomingLines;
     incoming = [];
     incomingLines = 0;
+    if (follow && count > FRAME_LINES) {
+      // Faster than a frame can build: the newest lines only, and the window starts with them
+      // (one run of lines); all the others are read back when the user scrolls up.
+      html = html.split("\n").slice(-FRAME_LINES).join("\n");
+      log.replaceChildren();
+      atFirst = false;
+    }
     insert(Array.from(parse(html).children));
   }
 
@@ -189,15 +200,18 @@
 
   function colour(line) {
     // 256-colour and truecolour values come as data attributes (CSP forbids inline styles).
+    if (!line.firstElementChild) return;
     for (const span of line.querySelectorAll("[data-fg],[data-bg]")) {
       if (COLOUR.test(span.dataset.fg || "")) span.style.color = span.dataset.fg;
       if (COLOUR.test(span.dataset.bg || "")) span.style.backgroundColor = span.dataset.bg;
     }
   }
 
-  function prepare(line) {
+  // Structure (spans for keys and values) is for the eye: lines a burst scrolls past unseen
+  // get it only if they are scrolled into view (structureInView).
+  function prepare(line, seen = true) {
     colour(line);
-    structure(line);
+    if (seen) structure(line);
     applyFilter(line);
   }
 
@@ -221,6 +235,8 @@
   }
 
   function structure(line) {
+    if (line.structured) return;
+    line.structured = true;
     if (!line.classList.contains("l") || line.firstElementChild) return;   // ANSI-styled lines stay as they are
     const text = line.textContent;
     const kind = kindOf(text);
@@ -275,27 +291,33 @@
   document.getElementById("copy-pretty").addEventListener("click", () => copy(detailText.textContent));
   document.getElementById("detail-close").addEventListener("click", () => { detail.hidden = true; });
 
-  function prepared(lines) {
+  // The lines at the end of a burst that stay in view: about a screenful (13px lines, at least 15px tall).
+  let seenAtTheEnd = 100;
+  new ResizeObserver(() => { seenAtTheEnd = Math.ceil(log.clientHeight / 15) + 1; }).observe(log);
+
+  function prepared(lines, seenFrom = 0) {
     const fragment = document.createDocumentFragment();
-    for (const line of lines) {
-      prepare(line);
+    lines.forEach((line, index) => {
+      prepare(line, index >= seenFrom);
       fragment.append(line);
-    }
+    });
     return fragment;
   }
 
   function insert(lines) {
-    log.append(prepared(lines));
+    log.append(prepared(lines, lines.length - seenAtTheEnd));
     trimTop();
     if (follow) log.scrollTop = log.scrollHeight;
     else showLive();
   }
 
-  // Drop lines beyond the cap at the top (reading on) or at the bottom (reading back).
+  // Drop lines beyond the cap at the top (reading on) or at the bottom (reading back). While the
+  // page follows the live end it keeps fewer (FOLLOW_WINDOW): each frame lays out every line kept,
+  // and scrolling up reads the older ones back, up to the cap.
   function trimTop() {
-    const excess = log.childElementCount - lineCap;
+    const excess = log.childElementCount - (follow ? Math.min(FOLLOW_WINDOW, lineCap) : lineCap);
     if (excess <= 0) return;
-    const before = log.scrollHeight;
+    const before = follow ? 0 : log.scrollHeight;   // a layout, only when the view must stay put
     const range = document.createRange();
     range.setStartBefore(log.firstChild);
     range.setEndAfter(log.children[excess - 1]);
@@ -375,7 +397,18 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // The lines on screen get their structure if a burst left them without (prepare).
+  let structuring = 0;
+  function structureInView() {
+    structuring = 0;
+    const box = log.getBoundingClientRect();
+    const top = document.elementFromPoint(box.left + box.width / 2, box.top + 4);
+    let line = top && top.closest("#log > *");
+    for (; line && line.getBoundingClientRect().top < box.bottom; line = line.nextElementSibling) structure(line);
+  }
+
   log.addEventListener("scroll", () => {
+    if (!structuring) structuring = requestAnimationFrame(structureInView);
     follow = attached && log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
     if (follow) liveButton.hidden = true;
     if (log.scrollTop < log.clientHeight) readUp();

@@ -15,15 +15,21 @@ from helpers import CHROMIUM_ARGS  # noqa: E402
 
 
 @contextmanager
-def viewer_page(base: str, password: str, name: str) -> Iterator[tuple[BrowserContext, Page]]:
-    """The viewer of ``name`` open in headless Chromium, its stream live."""
+def opened_page(url: str, ready: str, password: str | None = None) -> Iterator[tuple[BrowserContext, Page]]:
+    """``url`` open in headless Chromium once ``ready`` (a selector) shows."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(http_credentials={"username": "admin", "password": password})
+            credentials = {"username": "admin", "password": password} if password else None
+            context = browser.new_context(http_credentials=credentials)
             page = context.new_page()
-            page.goto(f"{base}/view/{name}")
-            page.wait_for_selector("#status[data-state=live]")
+            page.goto(url)
+            page.wait_for_selector(ready, state="attached")
             yield context, page
         finally:
             browser.close()
+
+
+def viewer_page(base: str, password: str, name: str):
+    """The viewer of ``name`` open in headless Chromium, its stream live."""
+    return opened_page(f"{base}/view/{name}", "#status[data-state=live]", password)

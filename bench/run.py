@@ -51,6 +51,7 @@ WORK = ROOT / "bench" / "work"
 RESULTS = ROOT / "bench" / "results"
 PASSWORD = "bench-secret"
 ORIGINAL = "flask-log-viewer==0.2.2"
+FRONTAIL = "frontail@4.9.2"
 GUNICORN = ["-k", "gevent", "-w", "4", "--worker-connections", "5000", "--timeout", "30", "--graceful-timeout", "5"]
 SYSTEMS = ("ours", "original")
 SCENARIOS = (
@@ -84,6 +85,19 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    """Until something accepts connections on the loopback ``port``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 @dataclass
@@ -596,9 +610,14 @@ def stream_during_search(system: System, big: str) -> dict:
 
 
 def browser_figures(script: str, system: System, *arguments: str) -> dict:
+    """The JSON line a Chromium script of bench/ prints about our viewer, or its error."""
+    return browser_run(script, f"http://127.0.0.1:{system.port}/logs", PASSWORD, *arguments)
+
+
+def browser_run(script: str, *arguments: str) -> dict:
     """The JSON line a Chromium script of bench/ prints, or its error."""
     browser = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), f"http://127.0.0.1:{system.port}/logs", PASSWORD, *arguments],
+        [sys.executable, str(ROOT / "bench" / script), *arguments],
         capture_output=True,
         text=True,
         timeout=600,
@@ -683,11 +702,44 @@ def machine() -> dict:
 
 
 def throughput(system: System, rates: tuple[int, ...], seconds: float) -> dict:
-    """A viewer page in Chromium under 80-byte lines at each rate: lateness on screen, frame gaps, heap."""
+    """A viewer page in Chromium under 80-byte lines at each rate: lateness on screen, frame gaps, heap.
+
+    frontail (npm) on another copy of the same log, measured the same way, where npm can install it.
+    """
     log = system.log_dir / "fast.log"
     log.write_text("start\n")
     rates_text = ",".join(str(rate) for rate in rates)
-    return browser_figures("throughput_browser.py", system, log.name, str(log), rates_text, str(seconds))
+    figures = browser_figures("throughput_browser.py", system, log.name, str(log), rates_text, str(seconds), "ours")
+    frontail = WORK / "frontail" / "node_modules" / ".bin" / "frontail"
+    if not frontail.exists() and shutil.which("npm"):
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(WORK / "frontail"), FRONTAIL],
+            capture_output=True,
+            timeout=300,
+        )
+    if not frontail.exists():
+        return figures | {"frontail": {"browser_error": f"{FRONTAIL} could not be installed (npm missing?)"}}
+    other = system.log_dir / "frontail.log"
+    other.write_text("start\n")
+    port = free_port()
+    server = subprocess.Popen(
+        [str(frontail), "--port", str(port), "--host", "127.0.0.1", "--number", "100", str(other)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        process_group=0,
+    )
+    try:
+        wait_for_port(port)
+        url = f"http://127.0.0.1:{port}/"
+        theirs = browser_run("throughput_browser.py", url, "-", "-", str(other), rates_text, str(seconds), "frontail")
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:  # still busy with the backlog it could not keep up with
+            server.kill()
+            server.wait()
+    return figures | {"frontail": theirs}
 
 
 def storm(lines: int, viewers: int, kills: int) -> dict:
@@ -912,16 +964,20 @@ def throughput_table(f: dict) -> str:
     if "browser_error" in f:
         return f"Throughput in Chromium: {f['browser_error']}"
     lines = [
-        "| lines/s (80 bytes) | newest on screen p50 / p99 (ms) | worst frame gap (ms) | gaps over 50 ms "
+        "| page | lines/s (80 bytes) | newest on screen p50 / p99 (ms) | worst frame gap (ms) | gaps over 50 ms "
         "| heap max (MB) | elements |",
-        "|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|",
     ]
-    for row in f["rates"]:
+    theirs = f.get("frontail", {})
+    rows = [("ours", row) for row in f["rates"]] + [("frontail", row) for row in theirs.get("rates", [])]
+    for page, row in rows:
         lines.append(
-            f"| {row['rate']:,} | {row['newest_on_screen_p50_ms']} / {row['newest_on_screen_p99_ms']} "
+            f"| {page} | {row['rate']:,} | {row['newest_on_screen_p50_ms']} / {row['newest_on_screen_p99_ms']} "
             f"| {row['worst_frame_gap_ms']} | {row['frame_gaps_over_50_ms']} | {row['heap_max_mb']} "
             f"| {row['elements']} |"
         )
+    if "browser_error" in theirs:
+        lines.append(f"\nfrontail: {theirs['browser_error']}")
     return "\n".join(lines)
 
 

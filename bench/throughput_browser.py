@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A viewer page under a fast log, in real Chromium; run by bench/run.py ("throughput" scenario).
 
-    throughput_browser.py <base url> <password> <log name> <log path> <lines/s,...> <seconds>
+    throughput_browser.py <base url> <password> <log name> <log path> <lines/s,...> <seconds> ours
+    throughput_browser.py <frontail url> - - <log path> <lines/s,...> <seconds> frontail
 
 For each rate, a fresh page follows a log that gets 80-byte lines at that rate
 (written every 5 ms, each line stamped with the time it was written). Inside
@@ -20,12 +21,15 @@ import threading
 import time
 from pathlib import Path
 
-from chromium import viewer_page
+from chromium import opened_page, viewer_page
 
-WATCH = """() => {
+# Where each page keeps its lines, and what shows it is following.
+PAGES = {"ours": ("#log", "#status[data-state=live]"), "frontail": ("pre.log", "pre.log .line")}
+
+WATCH = """(container) => {
     window.lateness = [];
     window.gaps = [];
-    const log = document.getElementById("log");
+    const log = document.querySelector(container);
     new MutationObserver(() => {
         const last = log.lastElementChild;
         const stamp = last && /^@(\\d+) /.exec(last.textContent);
@@ -57,9 +61,11 @@ def write(path: Path, rate: int, seconds: float, done: threading.Event) -> int:
     return written
 
 
-def measure(base: str, password: str, name: str, path: Path, rate: int, seconds: float) -> dict:
-    with viewer_page(base, password, name) as (context, page):
-        page.evaluate(WATCH)
+def measure(system: str, base: str, password: str, name: str, path: Path, rate: int, seconds: float) -> dict:
+    container, ready = PAGES[system]
+    opening = viewer_page(base, password, name) if system == "ours" else opened_page(base, ready)
+    with opening as (context, page):
+        page.evaluate(WATCH, container)
         cdp = context.new_cdp_session(page)
         heap = []
         done = threading.Event()
@@ -73,7 +79,7 @@ def measure(base: str, password: str, name: str, path: Path, rate: int, seconds:
         lateness = sorted(page.evaluate("window.lateness"))
         gaps = page.evaluate("window.gaps")[10:]  # the page's own start is not the log's doing
         heap.append(cdp.send("Runtime.getHeapUsage")["usedSize"])
-        elements = page.locator("#log > *").count()
+        elements = page.locator(f"{container} > *").count()
     return {
         "rate": rate,
         "seconds": seconds,
@@ -88,8 +94,10 @@ def measure(base: str, password: str, name: str, path: Path, rate: int, seconds:
 
 
 def main() -> None:
-    base, password, name, path, rates, seconds = sys.argv[1:7]
-    figures = [measure(base, password, name, Path(path), int(rate), float(seconds)) for rate in rates.split(",")]
+    base, password, name, path, rates, seconds, system = sys.argv[1:8]
+    figures = [
+        measure(system, base, password, name, Path(path), int(rate), float(seconds)) for rate in rates.split(",")
+    ]
     print(json.dumps({"rates": figures}))
 
 

@@ -150,8 +150,8 @@ def test_lines_carry_their_level_and_filter_by_it(client, log_dir):
     assert [text for _level, text in warnings] == [
         "2026-11-25 03:00:01,000 ERROR app: boom needle",
         "Traceback (most recent call last):",
-        "  File &#x27;app.py&#x27;, line 1, in &lt;module&gt;",
-        "KeyError: &#x27;needle&#x27;",
+        "  File 'app.py', line 1, in &lt;module&gt;",
+        "KeyError: 'needle'",
         "2026-11-25 03:00:03,000 WARNING app: careful",
     ]
 
@@ -163,8 +163,8 @@ def test_lines_read_back_inside_a_traceback_take_its_records_level(client, log_d
     rest = client.get(f"{PREFIX}/lines/levels.log?from={at}&limit=3&level=error").get_data(as_text=True)
     assert elements(rest) == [
         ("error", "Traceback (most recent call last):"),
-        ("error", "  File &#x27;app.py&#x27;, line 1, in &lt;module&gt;"),
-        ("error", "KeyError: &#x27;needle&#x27;"),
+        ("error", "  File 'app.py', line 1, in &lt;module&gt;"),
+        ("error", "KeyError: 'needle'"),
     ]
 
 
@@ -183,8 +183,8 @@ def test_the_stream_filters_by_level(client, log_dir):
     assert shown == [
         "2026-11-25 03:00:01,000 ERROR app: boom needle",
         "Traceback (most recent call last):",
-        "  File &#x27;app.py&#x27;, line 1, in &lt;module&gt;",
-        "KeyError: &#x27;needle&#x27;",
+        "  File 'app.py', line 1, in &lt;module&gt;",
+        "KeyError: 'needle'",
     ]
 
 

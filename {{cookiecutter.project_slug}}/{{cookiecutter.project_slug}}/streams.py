@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import gevent
 
 from . import sse
-from .cursor import positions
 from .levels import Levels, kept
 from .tailer import Batch, Tailer
 from .watcher import WatcherPool
@@ -52,7 +51,7 @@ def render(batch: Batch, plain: bool, levels: Levels, floor: str | None = None) 
     elif plain:
         out = sse.plain_lines_event(lines, event_id)
     else:
-        out = sse.lines_event(lines, positions(batch.anchor, starts), found, event_id)
+        out = sse.stream_event(lines, batch.anchor, starts, found, event_id)
     return out + notices
 
 

@@ -237,7 +237,7 @@ def _rotation_rank(suffix: str) -> float:
 
 def line_starts(data: bytes, base: int) -> list[int]:
     """The offsets where the lines of ``data`` (lines joined by newlines, none after the last) begin."""
-    lengths = [len(line) + 1 for line in data.split(b"\n")]
+    lengths = map((1).__add__, map(len, data.split(b"\n")))  # each line's length and its newline, in C
     return list(itertools.accumulate(lengths, initial=base))[:-1]
 
 

@@ -33,6 +33,7 @@ def test_benchmark_smoke_run_completes_and_reports_both_systems():
     assert "browser_error" not in search, search.get("browser_error")
     assert {"first_match_p50_ms", "first_match_screen_p90_ms", "stream_searching_p99_ms"} <= set(search)
     assert all(row["ours_matches"] == row["tool_matches"] for row in search["searches"].values()), search["searches"]
+    assert results["systems"]["ours"]["burst_million"]["received"] > 0
     throughput = results["systems"]["ours"]["throughput"]
     assert "browser_error" not in throughput, throughput.get("browser_error")
     assert {"newest_on_screen_p50_ms", "worst_frame_gap_ms", "heap_max_mb"} <= set(throughput["rates"][0])

@@ -97,6 +97,7 @@ class StormViewer(threading.Thread):
         self.server, self.last, self.within, self.rng = server, last, within, rng
         self.lines: list[str] = []
         self.reconnects = 0
+        self.resets = 0  # resumes whose cursor named no file left: started again at the log's start
         self.away: list[tuple[float, float]] = []  # from leaving to being served again
         self.source = EventSource(server.address, f"{PREFIX}/stream/app.log", AUTH)
         self.error: BaseException | None = None
@@ -112,6 +113,7 @@ class StormViewer(threading.Thread):
                 try:
                     for event in self.source.events(within=max(1.0, deadline - time.monotonic())):
                         self.lines += event.lines
+                        self.resets += event.name == "reset"
                         if self.done() or time.monotonic() > leave_at:
                             break
                 except TimeoutError:
@@ -151,6 +153,7 @@ class ViewerResult:
     repeated: int
     out_of_order: int
     reconnects: int
+    resets: int
     error: str | None
 
 
@@ -177,6 +180,7 @@ class Storm:
             "gone_with_deleted_files": sum(viewer.missed_deleted for viewer in self.viewers),
             "gone_with_files_deleted_while_away": sum(viewer.missed_deleted_while_away for viewer in self.viewers),
             "reconnects": sum(viewer.reconnects for viewer in self.viewers),
+            "resets": sum(viewer.resets for viewer in self.viewers),
             "errors": [viewer.error for viewer in self.viewers if viewer.error],
         }
 
@@ -198,6 +202,7 @@ def judged(viewer: StormViewer, lines: int, deleted: dict[int, float]) -> Viewer
         repeated=len(numbers) - len(unique),
         out_of_order=sum(1 for a, b in itertools.pairwise(numbers) if b <= a),
         reconnects=viewer.reconnects,
+        resets=viewer.resets,
         error=repr(viewer.error) if viewer.error else None,
     )
 

@@ -42,6 +42,7 @@
 
   // --- the connection indicator ------------------------------------------
   function setStatus(state, text) {
+    if (status.dataset.state === state && status.textContent === (text || state)) return;   // every event says "live"
     status.dataset.state = state;
     status.textContent = text || state;
   }

@@ -119,3 +119,23 @@ def test_counts_and_marks_show_where_the_serious_lines_are(page, log_dir):
             return box.top >= log.top && box.bottom <= log.bottom;
         }"""
     )
+
+
+def test_a_burst_structures_the_lines_in_view_and_those_scrolled_to_later(page, log_dir):
+    """Lines a burst scrolls past unseen get their spans only once they are scrolled into view."""
+    log = log_dir / "app.log"
+    append_lines(log, ["start"])
+    open_viewer(page)
+    wait_for_line(page, "start")
+    append_lines(log, [f"n={i} msg=hello" for i in range(800)])
+    wait_for_line(page, "n=799 msg=hello")
+    assert page.locator("#log .l:last-child .k").count() == 2  # on screen: styled at once
+    assert page.locator("#log .l .k").count() < 2 * 800, "every line of the burst was built with spans"
+    middle = page.locator("#log .l", has_text="n=300 msg=hello")
+    assert middle.locator(".k").count() == 0  # scrolled past unseen
+    middle.scroll_into_view_if_needed()  # far from the top: no lines are read back
+    page.wait_for_function(
+        "text => [...document.querySelectorAll('#log .l')].find(l => l.textContent === text).querySelector('.k')",
+        arg="n=300 msg=hello",
+    )
+    assert middle.locator(".k").count() == 2 and middle.text_content() == "n=300 msg=hello"

@@ -449,11 +449,12 @@ class Tailer:
             deleted = info.st_nlink == 0
             quiet_for = time.time() - info.st_mtime
             self._hold_ahead(info.st_ino)
+            gone = self._gone_ahead()
             # Its writer may not have reopened the log yet: drain on, unless a file after it is only held here.
-            if quiet_for < self.rotate_wait and not deleted and not self._ahead_deleted():
+            if quiet_for < self.rotate_wait and not deleted and not gone:
                 self.wake_in = self.rotate_wait - quiet_for
                 return False
-            following, ready = self._next_file(fh.fileno())
+            following, ready = self._next_file(fh.fileno(), gone)
             if following is None and not self.guard(self.path):
                 if ready:
                     ready.close()
@@ -502,23 +503,22 @@ class Tailer:
             else:
                 self._ahead[inode] = current
 
-    def _ahead_deleted(self) -> bool:
-        """Whether a file held ahead was deleted: its lines exist only here, and a viewer may leave before them."""
-        return any(os.fstat(ahead.fileno()).st_nlink == 0 for ahead in self._ahead.values())
+    def _gone_ahead(self) -> list[tuple[int, int]]:
+        """The held files deleted since, as (last write, inode): their lines exist only here."""
+        found = ((os.fstat(ahead.fileno()), inode) for inode, ahead in self._ahead.items())
+        return [(info.st_mtime_ns, inode) for info, inode in found if info.st_nlink == 0]
 
-    def _next_file(self, held: int) -> tuple[str | None, io.FileIO | None]:
+    def _next_file(self, held: int, gone: list[tuple[int, int]]) -> tuple[str | None, io.FileIO | None]:
         """The file to read after ``held`` (None: the log itself), and that file already open if it was held.
 
         By name, the next rotated sibling in the order of writing; but a held file
-        deleted since comes first when it was written before that one.
+        deleted since (``gone``) comes first when it was written before that one.
         """
         following = self._tail.next_in_rotation(held)
         try:
             by_name = os.stat(following or self.path)
         except OSError:
             by_name = None
-        gone = [(os.fstat(ahead.fileno()), inode) for inode, ahead in self._ahead.items()]
-        gone = [(info.st_mtime_ns, inode) for info, inode in gone if info.st_nlink == 0]
         if gone and (by_name is None or min(gone)[0] <= by_name.st_mtime_ns):
             return following, self._ahead.pop(min(gone)[1])
         return following, self._ahead.pop(by_name.st_ino, None) if by_name else None

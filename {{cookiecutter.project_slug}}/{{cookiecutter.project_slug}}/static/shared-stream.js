@@ -89,16 +89,16 @@ async function connect() {
         const tab = tabs.get(id);
         if (!tab) continue;
         if (event.id !== null) tab.cursor = event.id;
-        if (event.name === "failed") {
-          const status = parseInt(event.data, 10);
-          if (RETRY_STATUSES.includes(status)) {
-            missingBackoff = Math.min(Math.max(2000, missingBackoff * 2), 30000);
-            if (!timer) again(missingBackoff);  // the whole connection again, every cursor kept
-          } else {
-            tabs.delete(id);          // refused for good: its tab says why and stops
-          }
+        const retrying = event.name === "failed" && RETRY_STATUSES.includes(parseInt(event.data, 10));
+        if (retrying) {
+          missingBackoff = Math.min(Math.max(2000, missingBackoff * 2), 30000);
+          if (!timer) again(missingBackoff);  // the whole connection again, every cursor kept
+        } else if (event.name === "failed") {
+          tabs.delete(id);            // refused for good: its tab says why and stops
         }
-        if (event.data !== null) tell(tab, { type: "event", name: event.name, data: event.data, id: event.id });
+        if (event.data !== null) {
+          tell(tab, { type: "event", name: event.name, data: event.data, id: event.id, retrying });
+        }
       }
     }
   } catch (error) {

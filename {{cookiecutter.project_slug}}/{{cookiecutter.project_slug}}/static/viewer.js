@@ -75,7 +75,7 @@
       if (message.type === "status") {
         setStatus(message.state, message.text && `${message.state}: ${message.text}`);
       } else if (message.name === "failed") {
-        failed(message.data);
+        failed(message.data, message.retrying);
       } else {
         if (message.id) cursor = message.id;
         if (message.name === "message") lines(message.data);
@@ -88,12 +88,12 @@
     addEventListener("pageshow", (event) => { if (event.persisted) subscribe(); });   // back from the cache
   }
 
-  // A stream the server would not open: "404 no such log file" (the worker retries), or refused for good.
-  function failed(text) {
-    const code = parseInt(text, 10);
-    if (code === 404) setStatus("missing", "file missing");
-    else if (code === 429 || code === 503) setStatus("reconnecting", text.replace(/^\d+ /, ""));
-    else setStatus("closed", text.replace(/^\d+ /, ""));
+  // A stream the server would not open ("404 no such log file"): the worker retries it, or it was refused for good.
+  function failed(text, retrying) {
+    const sentence = text.replace(/^\d+ /, "");
+    if (!retrying) setStatus("closed", sentence);
+    else if (parseInt(text, 10) === 404) setStatus("missing", "file missing");
+    else setStatus("reconnecting", sentence);
   }
 
   log.addEventListener("htmx:sse:before:connection", (event) => {

@@ -39,6 +39,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         any_subdirectory=settings.any_subdirectory,
         guard=guard,
         title={{ cookiecutter.project_name | tojson | replace('\\"', '\\u0022') }},
+        port=settings.port,
         **{name: getattr(settings, name) for name, spec in SPECS.items() if spec.blueprint},
     )
     app.register_blueprint(viewer, url_prefix=settings.url_prefix)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import difflib
 import os
 import posixpath
+import re
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
@@ -49,6 +51,41 @@ def parse_subdirectories(value: str, name: str = "allowed_subdirectories") -> tu
             )
         entries.append(posixpath.normpath(entry))
     return tuple(entries)
+
+
+NODE_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,252})")
+
+
+def _node_name(text: str, name: str, spec: Spec) -> str:
+    if not NODE_NAME.fullmatch(text.strip()):
+        raise ConfigError(
+            f"{name} {text!r} is not valid: expected a node name of letters, digits, '.', '_' and '-' "
+            "(at most 253, starting with a letter or digit)."
+        )
+    return text.strip()
+
+
+def parse_peers(text: str, name: str = "peers") -> tuple[tuple[str, int | None], ...]:
+    """``"10.0.0.2:3001, b.example:3001"`` -> ``(("10.0.0.2", 3001), ("b.example", 3001))``.
+
+    The port may be left out (the service's own is meant); IPv6 addresses go in
+    brackets. One name alone is a DNS name whose records are the peers.
+    """
+    peers = []
+    for entry in (part.strip() for part in text.split(",") if part.strip()):
+        found = re.fullmatch(r"(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})))(?::(\d{1,5}))?", entry)
+        port = int(found.group(3)) if found and found.group(3) else None
+        if not found or (port is not None and not 1 <= port <= 65535):
+            raise ConfigError(
+                f"{name} {text!r} is not valid: expected comma-separated host:port entries "
+                "(10.0.0.2:3001, [fd00::2]:3001, node-b.example:3001), or one DNS name whose records are the peers."
+            )
+        peers.append((found.group(1) or found.group(2), port))
+    return tuple(peers)
+
+
+def _peers(text: str, name: str, spec: Spec) -> tuple[tuple[str, int | None], ...]:
+    return parse_peers(text, name)
 
 
 def _integer(text: str, name: str, spec: Spec) -> int:
@@ -109,7 +146,9 @@ class Spec:
         if self.low is not None:
             kind = "an integer" if self.parse is _integer else "a number"
             return f"{kind} from {_number_text(self.low)} to {_number_text(self.high)}"
-        return "a directory path" if self.parse is _path else "text"
+        return {_path: "a directory path", _node_name: "a node name", _peers: "host:port list, or a DNS name"}.get(
+            self.parse, "text"
+        )
 
 
 def option(default: object, meaning: str, parse=_text, **spec: object) -> Field:
@@ -218,9 +257,38 @@ class Settings:
         high=600_000,
         blueprint=True,
     )
+    node_name: str = option(
+        socket.gethostname(),
+        "this node's name in a cluster (the DaemonSet sets the Kubernetes node's)",
+        _node_name,
+        shown="the host name",
+        blueprint=True,
+    )
+    peers: tuple[tuple[str, int | None], ...] = option(
+        (),
+        "the other nodes: comma-separated `host:port`, or one DNS name whose A/AAAA records are the peers "
+        "(re-resolved as they change); the port defaults to this service's",
+        _peers,
+        shown="none",
+        blueprint=True,
+    )
+    peer_timeout_seconds: float = option(
+        1.5,
+        "how long the index waits for a peer's file list, and a relay for a peer to answer",
+        _number,
+        low=0.1,
+        high=60,
+        blueprint=True,
+    )
     bind: str = option(f"127.0.0.1:{BAKED['port']}", "gunicorn's listening address")
     workers: int = option(BAKED["workers"], "gunicorn worker processes", _integer, low=1, high=128)
     log_level: str = option("info", "gunicorn's log level", choices=LOG_LEVELS)
+
+    @property
+    def port(self) -> int:
+        """The port of ``bind`` (the baked one when it names a socket file): where peers listen too."""
+        tail = self.bind.rpartition(":")[2]
+        return int(tail) if tail.isdigit() else BAKED["port"]
 
     @property
     def any_subdirectory(self) -> bool:

@@ -48,10 +48,6 @@ def subscriptions(names: list[str], cursors: list[str]) -> list[Subscription]:
     return found
 
 
-def failed(status: int, message: str) -> bytes:
-    return sse.event(f"{status} {message}", name="failed").encode()
-
-
 def merged(
     streams: list[tuple[Iterator[bytes | str], Callable[[], None]]], retry_ms: int, heartbeat: float
 ) -> Iterator[bytes]:

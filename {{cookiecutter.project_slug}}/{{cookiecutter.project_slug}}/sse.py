@@ -42,6 +42,11 @@ def event(data: str, event_id: str | None = None, name: str | None = None) -> st
     return head + "".join(f"data: {line}\n" for line in data.replace("\r", "").split("\n")) + "\n"
 
 
+def failed(status: int, message: str) -> bytes:
+    """The event of a stream that cannot be served, or not to its end: ``<status> <sentence>``."""
+    return event(f"{status} {message}", name="failed").encode()
+
+
 def plain_lines_event(lines: Iterable[str], event_id: str | None) -> str:
     """One event carrying many log lines as they are, one ``data:`` field each (for scripts)."""
     return event("\n".join(lines), event_id)

@@ -6,11 +6,12 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_file
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request, send_file
 from werkzeug.exceptions import default_exceptions
 
-from . import history, levels, multiplex, search, sse
+from . import history, levels, multiplex, peers, search, sse
 from .auth import Guard
 from .clients import Clients
 from .config import blueprint_options
@@ -23,6 +24,7 @@ from .streams import StreamSlots, follow
 from .tailer import Tailer
 from .watcher import WatcherPool
 
+RELAYED = {"view": "view", "stream": "stream", "lines": "lines", "download": "download", "search_files": "search"}
 MAX_LINES = 5000
 MAX_MATCHES = 100_000
 LEVEL_CONTEXT = 200  # lines read before lines read back that continue a record: the longest record so levelled
@@ -76,6 +78,7 @@ def log_viewer_blueprint(
     guard: Guard | None = None,
     title: str = "Log viewer",
     name: str = "log_viewer",
+    port: int = 0,
     **options: object,
 ) -> Blueprint:
     """A fresh blueprint serving the viewer, index, streams and downloads of ``base_path``.
@@ -83,7 +86,8 @@ def log_viewer_blueprint(
     ``allowed_directories`` lists the directories whose files may be viewed
     (``base_path`` is always one; every subdirectory with ``any_subdirectory``);
     ``guard`` answers instead of a route when it returns a response (auth);
-    ``name`` tells two viewers in one app apart. ``options`` are the settings
+    ``name`` tells two viewers in one app apart; ``port`` is the service's own,
+    for peers named without one. ``options`` are the settings
     marked ``blueprint`` in ``config.Settings`` (``backlog_lines``, ``max_streams``, ...).
     """
     opts = blueprint_options(options)
@@ -92,11 +96,13 @@ def log_viewer_blueprint(
     slots = StreamSlots(opts.max_streams)
     searches = StreamSlots(opts.max_searches)
     clients = Clients(opts.stall_seconds, opts.batch_bytes)
+    cluster = peers.Cluster(opts.node_name, opts.peers, port, opts.peer_timeout_seconds, opts.heartbeat_seconds)
     blueprint = Blueprint(name, __name__, template_folder="templates", static_folder="static")
 
     @blueprint.record_once
     def register(state) -> None:
         state.app.extensions.setdefault("log_viewer", []).append(watchers)
+        cluster.prefix = state.url_prefix or ""
         # What workers killed before they could clean up left (each worker builds its app as it starts).
         sweep(Path(opts.state_directory) if opts.state_directory else None)
 
@@ -105,6 +111,33 @@ def log_viewer_blueprint(
         if guard and request.endpoint != f"{blueprint.name}.static":
             return guard()
         return None
+
+    @blueprint.before_request
+    def elsewhere() -> Response | None:
+        """``@<node>/<path>``: this node's own file, or the answer of the peer holding it (``peers``)."""
+        endpoint = (request.endpoint or "").rpartition(".")[2]
+        path = (request.view_args or {}).get("path")
+        if endpoint not in RELAYED or not path:
+            return None
+        node, rest = peers.split(path)
+        if node is None:
+            return None
+        if node == cluster.node_name:
+            request.view_args["path"] = rest
+            return None
+        if peers.RELAY_HEADER in request.headers:
+            raise Refused(400, "a relayed request names a node: it is never relayed again")
+        answer = cluster.open(node, cluster.target(RELAYED[endpoint], rest, request.query_string), request.headers)
+        if answer.status != 200:
+            return Response(answer.chunks(), answer.status, answer.headers)
+        if endpoint == "view":  # the peer would show it: this node's page, its requests relayed in turn
+            answer.close()
+            return viewer_page(path, request.args.get("at"))
+        if endpoint in ("stream", "search_files"):
+            return watched(answer.events(endless=endpoint == "stream"), answer.close)
+        response = Response(answer.chunks(), answer.status, answer.headers)
+        response.call_on_close(answer.close)
+        return response
 
     def state_directory() -> Path:
         if opts.state_directory is None:
@@ -132,9 +165,8 @@ def log_viewer_blueprint(
 
         return _event_stream(watch.guard(events) if watch else events, close)
 
-    @blueprint.get("/")
-    def index() -> str:
-        files = [
+    def files_here() -> list[dict]:
+        return [
             {
                 "name": log_file.name,
                 "size": info.st_size,
@@ -143,24 +175,52 @@ def log_viewer_blueprint(
             }
             for log_file, info in paths.listing()
         ]
-        return render_template("log_viewer/index.html", files=files, title=title, directory_exists=paths.base.is_dir())
 
-    @blueprint.get("/view/", defaults={"path": None})
-    @blueprint.get("/view/<path:path>")
-    def view(path: str | None) -> str:
-        log_file = paths.resolve(path) if path is not None else None
-        at = request.args.get("at")
-        if at is not None and log_file is not None:
+    @blueprint.get("/")
+    def index() -> str:
+        here = peers.Node(cluster.node_name, "this node", "up", files_here())
+        nodes = [here, *cluster.survey(request.headers)] if cluster.enabled else [here]
+        for node in nodes[1:]:
+            for file in node.files:
+                file["modified"] = datetime.fromisoformat(file["modified"])
+        return render_template(
+            "log_viewer/index.html",
+            nodes=nodes,
+            cluster=cluster.enabled,
+            title=title,
+            directory_exists=paths.base.is_dir(),
+        )
+
+    @blueprint.get("/files")
+    def files() -> Response:
+        """This node's files, for the other nodes' index (never asks a peer: no loop)."""
+        listed = [file | {"modified": file["modified"].isoformat()} for file in files_here()]
+        return jsonify(node=cluster.node_name, files=listed)
+
+    def viewer_page(name: str | None, at: str | None) -> str:
+        """The viewer of ``name`` (``@node/path`` in a cluster: the page's requests reach that node)."""
+        if at is not None and name is not None:
             history.parse_at(at)  # a malformed one is refused here, not in the page
+        node = peers.split(name)[0] if name else None
         return render_template(
             "log_viewer/viewer.html",
-            log_file=log_file,
-            at=at if log_file else None,
+            path=name,
+            node=f"@{node}/" if node else "",
+            at=at if name else None,
             level=levels.parse_level(request.args.get("level")),
             levels=levels.LEVELS,
             title=title,
             line_cap=opts.line_cap,
         )
+
+    @blueprint.get("/view/", defaults={"path": None})
+    @blueprint.get("/view/<path:path>")
+    def view(path: str | None) -> str:
+        log_file = paths.resolve(path) if path is not None else None
+        name = log_file.name if log_file else None
+        if name and cluster.enabled:
+            name = f"@{cluster.node_name}/{name}"  # the same file whichever node the page's requests reach
+        return viewer_page(name, request.args.get("at"))
 
     @blueprint.get("/lines/<path:path>")
     def lines(path: str) -> Response:
@@ -224,6 +284,18 @@ def log_viewer_blueprint(
         if path is None:
             start = int(last_event_id) if last_event_id.isdigit() else 0
             return demo_stream(watchers, start, opts.retry_ms), lambda: None
+        node, rest = peers.split(path)
+        if node is not None and node != cluster.node_name:
+            if peers.RELAY_HEADER in request.headers:
+                raise Refused(400, "a relayed request names a node: it is never relayed again")
+            asked = {"Accept": "text/event-stream", "Last-Event-ID": last_event_id}
+            asked |= {"Authorization": request.headers["Authorization"]} if "Authorization" in request.headers else {}
+            query = urlencode({"level": level} if level else {}).encode()
+            answer = cluster.open(node, cluster.target("stream", rest, query), asked)
+            if answer.status != 200:
+                raise Refused(answer.status, peers.sentence(answer.text()))
+            return answer.events(endless=True), answer.close
+        path = rest
         log_file = paths.resolve(path)
         floor = levels.parse_level(level)
         try:
@@ -275,7 +347,7 @@ def log_viewer_blueprint(
             try:
                 opened.append(live(subscription.path or None, subscription.cursor, subscription.level))
             except Refused as refusal:
-                opened.append((iter([multiplex.failed(refusal.status, refusal.message)]), lambda: None))
+                opened.append((iter([sse.failed(refusal.status, refusal.message)]), lambda: None))
         return watched(multiplex.merged(opened, opts.retry_ms, opts.heartbeat_seconds))
 
     return blueprint

@@ -11,7 +11,7 @@
 importScripts("event-stream.js");
 
 const SILENT_TAB_MS = 150000;   // hidden tabs' timers run once a minute at worst
-const RETRY_STATUSES = [404, 429, 503];  // the file may come back; the server may have room again
+const RETRY_STATUSES = [404, 429, 502, 503];  // the file or its node may come back; the server may have room
 const tabs = new Map();         // id -> {port, path, level, cursor, seen}
 let order = [];                 // tab ids of the open connection, by their index in it
 let url = null;

@@ -188,6 +188,7 @@
   // Take over the swap: htmx parses the stream, we place the lines.
   log.addEventListener("htmx:sse:before:message", (event) => {
     const message = event.detail.message;
+    if (message.event === "failed") failed(message.data, true);  // a relayed stream's node went away
     if (message.event) return;          // named events are dispatched as DOM events
     event.detail.cancelled = true;
     lines(message.data);
@@ -769,7 +770,7 @@
   function showHits(html, highlighter) {
     const fragment = document.createDocumentFragment();
     for (const line of Array.from(parse(html).children)) {
-      const file = line.dataset.file;
+      const file = searchForm.dataset.node + line.dataset.file;   // another node's: @node/path
       if (file !== foundIn) {
         const heading = document.createElement("div");
         heading.className = "file";

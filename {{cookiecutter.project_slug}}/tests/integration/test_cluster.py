@@ -1,0 +1,215 @@
+"""Several nodes, one URL: three real gunicorns on 127.0.0.1, .2 and .3 (one port), as a DaemonSet's pods."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from eventsource import EventSource
+from helpers import AUTH, PREFIX, append_lines, fetch, writing_numbered
+from servers import Records, Server, nodes
+
+from {{ cookiecutter.project_slug }}.config import BAKED
+from {{ cookiecutter.project_slug }}.peers import RELAY_HEADER
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def trio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Server]]:
+    with nodes(tmp_path_factory.mktemp("cluster")) as started:
+        yield started
+
+
+def groups(node: Server, auth: tuple[str, str] | None = AUTH) -> dict[str, tuple[str, list[str]]]:
+    """The index of ``node``: each node's state and the viewer links of its files."""
+    page = fetch(node.address, f"{PREFIX}/", auth=auth)
+    assert page.status == 200, page.body
+    found = {}
+    for name, state, body in re.findall(
+        r'<tbody class="node" data-node="([^"]+)" data-state="(\w+)">(.*?)</tbody>', page.body.decode(), re.DOTALL
+    ):
+        found[name] = (state, re.findall(r'<a class="view" href="([^"]+)"', body))
+    return found
+
+
+def numbered(first: int, stop: int) -> list[str]:
+    return [f"line {n}" for n in range(first, stop)]
+
+
+def read_through(source: EventSource, count: int) -> list[str]:
+    """Lines until ``count`` came or the connection broke (its node's worker was killed)."""
+    got: list[str] = []
+    try:
+        for event in source.events(within=20):
+            got += event.lines
+            if len(got) >= count:
+                break
+    except (OSError, http.client.HTTPException):
+        pass
+    return got
+
+
+def test_the_index_of_any_node_lists_every_nodes_files_grouped_by_node(trio):
+    for node in trio:
+        append_lines(node.log_dir / f"{node.env['LOG_VIEWER_NODE_NAME']}.log", ["hello"])
+    names = [node.env["LOG_VIEWER_NODE_NAME"] for node in trio]
+    for node in trio:
+        found = groups(node)
+        assert list(found) == [
+            node.env["LOG_VIEWER_NODE_NAME"],
+            *sorted(set(names) - {node.env["LOG_VIEWER_NODE_NAME"]}),
+        ]
+        for name in names:
+            state, links = found[name]
+            assert state == "up" and f"{PREFIX}/view/@{name}/{name}.log" in links
+
+
+def test_a_stream_of_node_c_through_node_a_gets_every_line_once_in_order(trio):
+    a, _b, c = trio
+    log = c.log_dir / "relayed.log"
+    append_lines(log, ["before"])
+    with EventSource(a.address, f"{PREFIX}/stream/@node-c/relayed.log", AUTH) as source:
+        assert source.status == 200
+        assert source.read_lines(1) == ["before"]
+        writer = writing_numbered(log, 0, 3000, pause=0.0002)
+        assert source.read_lines(3000) == numbered(0, 3000)
+        writer.join()
+
+
+def test_resume_through_the_relay_is_exact_after_the_relaying_workers_die(trio):
+    """Half through node A, A's workers SIGKILLed mid-stream; on through A's new workers, then through B."""
+    a, b, c = trio
+    log = c.log_dir / "resumed.log"
+    writer = writing_numbered(log, 0, 3000, pause=0.001)
+    path = f"{PREFIX}/stream/@node-c/resumed.log"
+    source = EventSource(a.address, path, AUTH)
+    got = read_through(source, 800)
+    for pid in a.worker_pids():
+        os.kill(pid, signal.SIGKILL)
+    got += read_through(source, 10_000)  # what was in flight, up to the break
+    source.close()
+    deadline = time.monotonic() + 20
+    while a.ready_workers() < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with EventSource(a.address, path, AUTH, last_event_id=source.last_event_id) as again:
+        got += again.read_lines(200)
+        cursor = again.last_event_id
+    with EventSource(b.address, path, AUTH, last_event_id=cursor) as elsewhere:
+        writer.join()
+        got += elsewhere.read_lines(3000 - len(got))
+    assert got == numbered(0, 3000)
+
+
+def test_lines_download_and_search_come_through_the_relay(trio):
+    a, _b, c = trio
+    append_lines(c.log_dir / "other.log", ["alpha", "beta", "gamma"])
+    lines = fetch(a.address, f"{PREFIX}/lines/@node-c/other.log?limit=2")
+    assert lines.status == 200 and lines.headers["X-Log-File"] == "other.log"
+    assert re.findall(r">(\w+)</div>", lines.body.decode()) == ["beta", "gamma"]
+    part = fetch(a.address, f"{PREFIX}/download/@node-c/other.log", {"Range": "bytes=6-9"})
+    assert part.status == 206 and part.body == b"beta"
+    assert part.headers["Content-Range"] == "bytes 6-9/17"
+    with EventSource(a.address, f"{PREFIX}/search/@node-c/other.log?q=amm", AUTH) as search:
+        events = list(search.events(within=20))
+    assert [line for event in events for line in event.lines] == ["gamma"]
+    assert events[-1].name == "done"
+
+
+def test_the_shared_connection_carries_another_nodes_stream_beside_this_nodes(trio):
+    a, _b, c = trio
+    append_lines(a.log_dir / "mine.log", ["on a"])
+    append_lines(c.log_dir / "theirs.log", ["on c"])
+    query = "s=:mine.log&c=&s=:@node-c/theirs.log&c=&s=:@node-a/mine.log&c="
+    with EventSource(a.address, f"{PREFIX}/streams?{query}", AUTH) as source:
+        seen: dict[int, list[str]] = {}
+        for event in source.events(within=10):
+            seen.setdefault(event.s, []).extend(event.lines)
+            if len(seen) == 3:
+                break
+    assert seen == {0: ["on a"], 1: ["on c"], 2: ["on a"]}
+
+
+def test_unknown_malformed_and_relayed_again_are_refused(trio):
+    a, b, _c = trio
+    unknown = fetch(a.address, f"{PREFIX}/stream/@node-z/app.log")
+    assert unknown.status == 404 and b"no node is named node-z (the nodes are node-a, node-b, node-c)" in unknown.body
+    assert fetch(a.address, f"{PREFIX}/view/@-x/app.log").status == 400
+    assert fetch(a.address, f"{PREFIX}/view/@node-b").status == 400
+    again = fetch(b.address, f"{PREFIX}/stream/@node-c/app.log", {RELAY_HEADER: "node-a"})
+    assert again.status == 400 and b"never relayed again" in again.body
+    missing = fetch(a.address, f"{PREFIX}/stream/@node-c/nothing.log")
+    assert missing.status == 404 and b"no such log file" in missing.body
+    outside = fetch(a.address, f"{PREFIX}/view/@node-c/..%2F..%2Fetc%2Fpasswd")
+    assert outside.status == 403  # the peer's own path checks
+
+
+def test_a_stopped_node_is_down_its_streams_end_with_a_failed_event_and_resume_when_it_is_back(tmp_path: Path):
+    with nodes(tmp_path) as (a, b, _c):
+        log = b.log_dir / "app.log"
+        append_lines(log, numbered(0, 10))
+        path = f"{PREFIX}/stream/@node-b/app.log"
+        with EventSource(a.address, path, AUTH) as source:
+            assert source.read_lines(10) == numbered(0, 10)
+            b.stop()
+            events = list(source.events(within=10))
+            assert [event.name for event in events] == ["failed"]
+            assert re.fullmatch(
+                r"502 node node-b (ended the stream|stopped answering .*); reconnecting", events[0].data
+            )
+        append_lines(log, numbered(10, 20))
+        started = time.monotonic()
+        found = groups(a)
+        assert time.monotonic() - started < 2
+        # named when this worker of node-a had heard from node-b before, by its address otherwise
+        down = [name for name, (state, _links) in found.items() if state == "down"]
+        assert down in (["node-b"], [f"127.0.0.2:{b.port}"]) and found["node-c"][0] == "up"
+        refused = fetch(a.address, path)
+        assert refused.status == 502 and b"node-b" in refused.body and b"<p>" in refused.body
+        b.start()
+        with EventSource(a.address, path, AUTH, last_event_id=source.last_event_id) as resumed:
+            assert resumed.read_lines(10) == numbered(10, 20)
+
+
+def test_peers_found_by_dns_are_looked_up_again_as_pods_come_and_go(tmp_path: Path):
+    records = Records("peers.test", ["127.0.0.1", "127.0.0.2"])
+    try:
+        with nodes(tmp_path, peers="peers.test", **records.resolver_env()) as (a, _b, c):
+            append_lines(c.log_dir / "late.log", ["from c"])
+            assert list(groups(a)) == ["node-a", "node-b"]
+            records.addresses.append("127.0.0.3")
+            deadline = time.monotonic() + 15
+            while "node-c" not in groups(a):
+                assert time.monotonic() < deadline, "node-c never appeared"
+                time.sleep(0.5)
+            with EventSource(a.address, f"{PREFIX}/stream/@node-c/late.log", AUTH) as source:
+                assert source.read_lines(1) == ["from c"]
+    finally:
+        records.close()
+
+
+@pytest.mark.answers
+def test_a_peer_serves_the_relay_only_what_it_would_serve_the_browser(tmp_path: Path):
+    """With basic auth the browser's credentials go on and node-c (another password) refuses them."""
+    other = {"node-c": {"LOG_VIEWER_PASSWORD": "not-the-same"}}
+    with nodes(tmp_path, env_of=other) as (a, b, c):
+        append_lines(b.log_dir / "b.log", ["from b"])
+        append_lines(c.log_dir / "c.log", ["from c"])
+        with EventSource(a.address, f"{PREFIX}/stream/@node-b/b.log", AUTH) as source:
+            assert source.read_lines(1) == ["from b"]
+        to_c = fetch(a.address, f"{PREFIX}/lines/@node-c/c.log")
+        if BAKED["auth"] == "basic":
+            assert fetch(a.address, f"{PREFIX}/", auth=None).status == 401
+            assert fetch(a.address, f"{PREFIX}/stream/@node-b/b.log", auth=None).status == 401
+            assert fetch(c.address, f"{PREFIX}/lines/c.log", {RELAY_HEADER: "node-a"}, auth=None).status == 401
+            assert to_c.status == 401
+            assert sorted(state for state, _links in groups(a).values()) == ["refused", "up", "up"]  # c: unnamed
+        else:
+            assert to_c.status == 200 and b">from c<" in to_c.body
+            assert groups(a, auth=None)["node-c"] == ("up", [f"{PREFIX}/view/@node-c/c.log"])

@@ -66,6 +66,7 @@ SCENARIOS = (
     "search",
     "storm",
     "throughput",
+    "relay",
 )
 # Seconds to wait for stragglers: a browser's default retry is 3 s (shortened for --smoke).
 SETTLE = {"retry": 3.5, "idle": 3.0}
@@ -113,6 +114,7 @@ class System:
     stream_path: str
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    host: str = "127.0.0.1"
 
     @property
     def headers(self) -> dict[str, str]:
@@ -123,7 +125,7 @@ class System:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         output = open(WORK / f"{self.name}-gunicorn.log", "ab")  # noqa: SIM115 (kept for the process)
         self.process = subprocess.Popen(
-            [*self.command, "--bind", f"127.0.0.1:{self.port}"],
+            [*self.command, "--bind", f"{self.host}:{self.port}"],
             cwd=self.cwd,
             env=self.env,
             stdout=output,
@@ -133,7 +135,7 @@ class System:
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/logs/view/", timeout=1).close()
+                urllib.request.urlopen(f"http://{self.host}:{self.port}/logs/view/", timeout=1).close()
                 break
             except urllib.error.HTTPError:
                 break  # it answers (401 for ours)
@@ -174,7 +176,7 @@ class System:
     def viewers(self, name: str, count: int, on_lines, stagger: float = 0.0, raw: bool = False) -> list[Viewer]:
         started = []
         for i in range(count):
-            viewer = Viewer(("127.0.0.1", self.port), self.stream_path.format(name), self.headers, on_lines, raw)
+            viewer = Viewer((self.host, self.port), self.stream_path.format(name), self.headers, on_lines, raw)
             started.append(viewer.start())
             if stagger:
                 gevent.sleep(stagger / count)
@@ -219,6 +221,15 @@ def stop_all(viewers: list[Viewer]) -> None:
     gevent.sleep(0.5)
 
 
+def percentiles(samples: list[float]) -> dict:
+    samples = sorted(samples)
+
+    def pct(p: float) -> float | None:
+        return round(samples[min(len(samples) - 1, int(p * len(samples)))] * 1000, 2) if samples else None
+
+    return {"p50_ms": pct(0.50), "p99_ms": pct(0.99)}
+
+
 def latency(system: System, viewers: int, seconds: float) -> dict:
     name = f"latency-{viewers}.log"
     (system.log_dir / name).touch()
@@ -237,12 +248,7 @@ def latency(system: System, viewers: int, seconds: float) -> dict:
     write_lines(system.log_dir / name, 0, count, 20, written)
     gevent.sleep(SETTLE["retry"])  # one browser retry period for systems that end their streams
     stop_all(group)
-    samples.sort()
-
-    def pct(p: float) -> float | None:
-        return round(samples[min(len(samples) - 1, int(p * len(samples)))] * 1000, 2) if samples else None
-
-    return {"p50_ms": pct(0.50), "p99_ms": pct(0.99), "received_share": round(len(samples) / (count * viewers), 4)}
+    return percentiles(samples) | {"received_share": round(len(samples) / (count * viewers), 4)}
 
 
 def delivery(system: System, viewers: int, lines: int) -> dict:
@@ -760,6 +766,76 @@ def storm(lines: int, viewers: int, kills: int) -> dict:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def relay(system: System, seconds: float, rate: int, cpu_seconds: float) -> dict:
+    """One log on node B, followed from B itself and through node A (``@node-b/``) at once.
+
+    Lateness at 20 lines/s for each, then, at ``rate`` lines/s, the CPU of node A
+    (which only relays that one stream) and of node B (which serves both), per 1,000 lines/s.
+    """
+    nodes = {}
+    for name, host in (("node-b", "127.0.0.2"), ("node-a", "127.0.0.1")):
+        log_dir = WORK / f"logs-{name}"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        peers = {"LOG_VIEWER_PEERS": f"127.0.0.2:{nodes['node-b'].port}"} if nodes else {}
+        env = system.env | {"LOG_VIEWER_LOG_DIRECTORY": str(log_dir), "LOG_VIEWER_NODE_NAME": name} | peers
+        nodes[name] = replace(system, name=name, log_dir=log_dir, env=env, host=host, port=free_port(), process=None)
+    b, a = nodes["node-b"], nodes["node-a"]
+    log = b.log_dir / "relay.log"
+    log.touch()
+    written: dict[int, float] = {}
+    samples: dict[str, list[float]] = {"direct": [], "relayed": []}
+    counts: dict[str, set[int]] = {"direct": set(), "relayed": set()}
+
+    def collect(kind: str):
+        def on_lines(viewer, texts, now):
+            for seq in map(seq_of, texts):
+                if seq is not None:
+                    counts[kind].add(seq)
+                    if seq < 1_000_000 and seq in written:
+                        samples[kind].append(now - written[seq])
+
+        return on_lines
+
+    try:
+        b.start()
+        a.start()
+        viewers = [
+            Viewer((b.host, b.port), "/logs/stream/relay.log", b.headers, collect("direct")).start(),
+            Viewer((a.host, a.port), "/logs/stream/@node-b/relay.log", a.headers, collect("relayed")).start(),
+        ]
+        for viewer in viewers:
+            viewer.connected.wait(10)
+        gevent.sleep(1.0)
+        write_lines(log, 0, int(20 * seconds), 20, written)
+        gevent.sleep(1.0)
+        before = {"a": a.cpu_seconds(), "b": b.cpu_seconds()}
+        started = time.monotonic()
+        lines = int(rate * cpu_seconds)
+        write_lines(log, 1_000_000, 1_000_000 + lines, rate, {})
+        gevent.sleep(0.5)
+        wall = time.monotonic() - started
+        per_thousand = {
+            key: (cpu - before[key]) / wall * 100 / (rate / 1000)
+            for key, cpu in (("a", a.cpu_seconds()), ("b", b.cpu_seconds()))
+        }
+        stop_all(viewers)
+    finally:
+        a.stop()
+        b.stop()
+    direct, relayed = percentiles(samples["direct"]), percentiles(samples["relayed"])
+    fast = {kind: len([seq for seq in seen if seq >= 1_000_000]) for kind, seen in counts.items()}
+    return {
+        "direct": direct,
+        "relayed": relayed,
+        "added_p50_ms": round(relayed["p50_ms"] - direct["p50_ms"], 2) if samples["relayed"] else None,
+        "added_p99_ms": round(relayed["p99_ms"] - direct["p99_ms"], 2) if samples["relayed"] else None,
+        "rate": rate,
+        "relay_cpu_percent_per_1000_lines_s": round(per_thousand["a"], 2),
+        "source_cpu_percent_per_1000_lines_s_two_streams": round(per_thousand["b"], 2),
+        "received_at_rate": {kind: round(count / lines, 4) for kind, count in fast.items()},
+    }
+
+
 def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -779,6 +855,7 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
         "gz": 2_000_000 if smoke else 300_000_000,
         "storm": (1500, 3, 1) if smoke else (20_000, 10, 8),  # lines, viewers, worker kills
         "throughput": ((10_000,), 2) if smoke else ((10_000, 30_000, 60_000, 100_000), 20),  # lines/s, seconds
+        "relay": (1, 500, 1) if smoke else (20, 2000, 15),  # seconds at 20 lines/s; lines/s and seconds for CPU
     }
     results: dict = {"machine": machine(), "smoke": smoke, "sizes": sizes, "systems": {}}
     for system in prepare(smoke, systems):
@@ -827,6 +904,9 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
                 print(system.name, "search", results["systems"][system.name]["search"], flush=True)
             finally:
                 solo.stop()
+        if "relay" in scenarios and system.name == "ours":  # two nodes of its own
+            results["systems"][system.name]["relay"] = relay(system, *sizes["relay"])
+            print(system.name, "relay", results["systems"][system.name]["relay"], flush=True)
         if "storm" in scenarios and system.name == "ours":  # a server of its own, its workers killed
             results["systems"][system.name]["storm"] = storm(*sizes["storm"])
             print(system.name, "storm", results["systems"][system.name]["storm"], flush=True)
@@ -1025,6 +1105,16 @@ def main() -> None:
         print(
             f"\nBurst to one viewer (ours): {f['lines']:,} lines in {f['seconds']} s, {f['lines_per_s']:,} lines/s "
             f"(target 1,000,000), {'complete' if f['complete'] else 'INCOMPLETE'}"
+        )
+    if "relay" in results["systems"].get("ours", {}):
+        f = results["systems"]["ours"]["relay"]
+        print(
+            f"\nRelay (ours): a stream of node B through node A adds {f['added_p50_ms']} ms p50, "
+            f"{f['added_p99_ms']} ms p99 (direct {f['direct']['p50_ms']} / {f['direct']['p99_ms']} ms, relayed "
+            f"{f['relayed']['p50_ms']} / {f['relayed']['p99_ms']} ms); node A spends "
+            f"{f['relay_cpu_percent_per_1000_lines_s']}% of a core per 1,000 lines/s relayed "
+            f"(at {f['rate']:,} lines/s; node B, serving both streams, "
+            f"{f['source_cpu_percent_per_1000_lines_s_two_streams']}%)"
         )
     if "burst_levelled" in results["systems"].get("ours", {}):
         print("\n" + levels_line(results["systems"]["ours"]))

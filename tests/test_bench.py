@@ -37,6 +37,9 @@ def test_benchmark_smoke_run_completes_and_reports_both_systems():
     throughput = results["systems"]["ours"]["throughput"]
     assert "browser_error" not in throughput, throughput.get("browser_error")
     assert {"newest_on_screen_p50_ms", "worst_frame_gap_ms", "heap_max_mb"} <= set(throughput["rates"][0])
+    relay = results["systems"]["ours"]["relay"]
+    assert relay["received_at_rate"] == {"direct": 1.0, "relayed": 1.0}, relay
+    assert relay["relayed"]["p50_ms"] is not None and relay["relay_cpu_percent_per_1000_lines_s"] > 0
     storm = results["systems"]["ours"]["storm"]
     assert storm["errors"] == [] and sum(storm["rotations"].values()) >= 1, storm
     for figures in results["systems"].values():

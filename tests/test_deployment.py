@@ -79,15 +79,39 @@ def test_compose_without_auth_publishes_on_loopback_only(cookies):
 def test_kubernetes_manifests_validate(cookies, answers):
     project = bake(cookies, deployment="kubernetes", **answers)
     manifests = sorted((project / "kubernetes").glob("*.yaml"))
-    assert {m.name for m in manifests} >= {"daemonset.yaml", "service.yaml", "ingress.yaml"}
+    assert {m.name for m in manifests} >= {"daemonset.yaml", "service.yaml", "ingress.yaml", "networkpolicy.yaml"}
     check = subprocess.run([BIN / "kubernetes-validate", "--strict", *manifests], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     daemonset = yaml.safe_load((project / "kubernetes" / "daemonset.yaml").read_text())
-    container = daemonset["spec"]["template"]["spec"]["containers"][0]
+    pods = daemonset["spec"]["template"]
+    container = pods["spec"]["containers"][0]
     mount = next(m for m in container["volumeMounts"] if m["name"] == "node-logs")
     assert mount["readOnly"] is True
+    env = {variable["name"]: variable for variable in container["env"]}
+    assert env["LOG_VIEWER_NODE_NAME"]["valueFrom"] == {"fieldRef": {"fieldPath": "spec.nodeName"}}
+    # The peers are the headless Service's records: every pod of this DaemonSet.
+    services = {
+        s["metadata"]["name"]: s for s in yaml.safe_load_all((project / "kubernetes" / "service.yaml").read_text())
+    }
+    headless = services[env["LOG_VIEWER_PEERS"]["value"]]
+    assert headless["spec"]["clusterIP"] == "None"
+    assert headless["spec"]["selector"] == pods["metadata"]["labels"]
     ingress = yaml.safe_load((project / "kubernetes" / "ingress.yaml").read_text())
-    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-buffering"] == "off"
+    annotations = ingress["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/proxy-buffering"] == "off"
+    assert "nginx.ingress.kubernetes.io/affinity" not in annotations  # any pod serves every node
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"]
+    assert "clusterIP" not in services[backend]["spec"]
+    # Only the DaemonSet's own pods (and the ingress controller) reach the viewers' port.
+    policy = yaml.safe_load((project / "kubernetes" / "networkpolicy.yaml").read_text())["spec"]
+    assert policy["podSelector"]["matchLabels"] == pods["metadata"]["labels"]
+    [rule] = policy["ingress"]
+    sources = {key: source[key]["matchLabels"] for source in rule["from"] for key in source}
+    assert sources == {
+        "podSelector": pods["metadata"]["labels"],
+        "namespaceSelector": {"kubernetes.io/metadata.name": "ingress-nginx"},
+    }
+    assert rule["ports"] == [{"protocol": "TCP", "port": "http"}]
 
 
 def print_config(project: Path, **env: str) -> dict[str, str]:

@@ -65,6 +65,12 @@ def test_bad_subdirectories_are_refused(value):
         ("HEARTBEAT_SECONDS", "0.5", "a number from 1 to 300"),
         ("WORKERS", "0", "an integer from 1 to 128"),
         ("LOG_LEVEL", "loud", "one of debug, info"),
+        ("NODE_NAME", "-node", "a node name of letters, digits"),
+        ("NODE_NAME", "node a", "a node name of letters, digits"),
+        ("PEERS", "10.0.0.2:99999", "comma-separated host:port entries"),
+        ("PEERS", "10.0.0.2:3001,,b:3001", "comma-separated host:port entries"),
+        ("PEERS", "http://b:3001", "comma-separated host:port entries"),
+        ("PEER_TIMEOUT_SECONDS", "0", "a number from 0.1 to 60"),
     ],
 )
 def test_bad_values_are_refused_in_one_sentence_naming_the_variable(name, value, expected):
@@ -86,6 +92,25 @@ def test_every_option_of_the_environment_is_read_and_typed():
     settings = load_settings({PREFIX + name.upper(): text for name, text in values.items()}, NO_AUTH)
     assert (settings.heartbeat_seconds, settings.retry_ms, settings.poll_interval) == (2.5, 250, 1.0)
     assert (settings.workers, settings.log_level) == (3, "debug")
+
+
+@pytest.mark.parametrize(
+    ("text", "peers"),
+    [
+        ("", ()),
+        ("10.0.0.2:3001, 10.0.0.3:3002", (("10.0.0.2", 3001), ("10.0.0.3", 3002))),
+        ("[fd00::2]:3001,node-b.example", (("fd00::2", 3001), ("node-b.example", None))),
+        ("log-viewer-peers.logging.svc.cluster.local", (("log-viewer-peers.logging.svc.cluster.local", None),)),
+    ],
+)
+def test_peers_are_a_list_of_addresses_or_one_dns_name(text, peers):
+    settings = load_settings({"LOG_VIEWER_PEERS": text, "LOG_VIEWER_NODE_NAME": "node-a"}, NO_AUTH)
+    assert settings.peers == peers and settings.node_name == "node-a"
+
+
+def test_peers_without_a_port_listen_on_this_services_port():
+    assert load_settings({"LOG_VIEWER_BIND": "0.0.0.0:4000"}, NO_AUTH).port == 4000
+    assert load_settings({"LOG_VIEWER_BIND": "unix:/run/viewer.sock"}, NO_AUTH).port == BAKED["port"]
 
 
 def test_the_readme_table_is_the_declaration():

@@ -72,7 +72,7 @@ def parse_peers(text: str, name: str = "peers") -> tuple[tuple[str, int | None],
     brackets. One name alone is a DNS name whose records are the peers.
     """
     peers = []
-    for entry in (part.strip() for part in text.split(",") if part.strip()):
+    for entry in (part.strip() for part in text.split(",")) if text.strip() else ():
         found = re.fullmatch(r"(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})))(?::(\d{1,5}))?", entry)
         port = int(found.group(3)) if found and found.group(3) else None
         if not found or (port is not None and not 1 <= port <= 65535):

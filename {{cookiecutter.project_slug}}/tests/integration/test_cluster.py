@@ -150,6 +150,26 @@ def test_unknown_malformed_and_relayed_again_are_refused(trio):
     assert outside.status == 403  # the peer's own path checks
 
 
+def test_a_node_that_does_not_answer_is_down_and_the_index_still_loads_in_2_s(trio):
+    """Node C frozen (SIGSTOP): its kernel still accepts connections, nothing answers."""
+    a, _b, c = trio
+    frozen = [c.process.pid, *c.worker_pids()]
+    for pid in frozen:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        found = groups(a)
+        took = time.monotonic() - started
+        relayed = fetch(a.address, f"{PREFIX}/lines/@node-c/any.log")
+    finally:
+        for pid in frozen:
+            os.kill(pid, signal.SIGCONT)
+    assert took < 2, f"the index took {took:.2f} s"
+    down = [name for name, (state, _links) in found.items() if state == "down"]
+    assert down in (["node-c"], [f"127.0.0.3:{c.port}"]) and found["node-b"][0] == "up"
+    assert relayed.status == 502 and re.search(rb"(does|did) not answer", relayed.body), relayed.body
+
+
 def test_a_stopped_node_is_down_its_streams_end_with_a_failed_event_and_resume_when_it_is_back(tmp_path: Path):
     with nodes(tmp_path) as (a, b, _c):
         log = b.log_dir / "app.log"

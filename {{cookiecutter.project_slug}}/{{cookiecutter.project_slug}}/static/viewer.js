@@ -785,7 +785,7 @@
       if (file.endsWith(".gz")) {
         hit.title = "in a compressed file: download it to read around this line";
       } else {
-        const path = file.split("/").map(encodeURIComponent).join("/");
+        const path = file.split("/").map(encodeURIComponent).join("/").replace(/^%40/, "@");
         hit.href = `${searchForm.dataset.views}${path}?at=${encodeURIComponent(line.dataset.at)}`;
       }
       hit.append(line);

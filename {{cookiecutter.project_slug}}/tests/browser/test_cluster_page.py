@@ -1,0 +1,40 @@
+"""One URL for every node, in a real browser: the index on node A, a file of node C, its lines live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import AUTH, LINES, PREFIX, append_lines, shown, wait_for_line
+from servers import nodes
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_file_of_node_c_opened_from_node_as_index_follows_live(browser, tmp_path: Path):
+    with nodes(tmp_path) as (a, _b, c):
+        log = c.log_dir / "web.log"
+        append_lines(log, ["served by c", "a needle on c"])
+        append_lines(a.log_dir / "web.log", ["served by a"])
+        context = browser.new_context(
+            base_url=f"http://{a.address[0]}:{a.port}", http_credentials={"username": AUTH[0], "password": AUTH[1]}
+        )
+        try:
+            page = context.new_page()
+            page.goto(f"{PREFIX}/")
+            nodes_shown = page.eval_on_selector_all("tbody.node .node-name", LINES)
+            assert nodes_shown == ["node-a", "node-b", "node-c"]
+            page.click("tbody[data-node=node-c] a.view")
+            page.wait_for_selector("#status[data-state=live]")
+            assert page.url.endswith(f"{PREFIX}/view/@node-c/web.log")
+            assert shown(page) == ["served by c", "a needle on c"]
+            append_lines(log, ["live from c"])
+            wait_for_line(page, "live from c")
+            # A search runs on node C too, and its matches open node C's lines.
+            page.fill("#query", "needle")
+            page.press("#query", "Enter")
+            page.wait_for_selector("#hits a.hit")
+            assert page.get_attribute("#hits a.hit", "href").startswith(f"{PREFIX}/view/@node-c/web.log?at=")
+            assert shown(page)[-1] == "live from c"
+        finally:
+            context.close()

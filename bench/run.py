@@ -276,8 +276,8 @@ def delivery(system: System, viewers: int, lines: int) -> dict:
     }
 
 
-def burst(system: System, lines: int, timeout: float, shape: str = PLAIN) -> dict:
-    name = f"burst-{len(shape)}.log"
+def burst(system: System, lines: int, timeout: float, shape: str = PLAIN, name: str | None = None) -> dict:
+    name = name or f"burst-{len(shape)}.log"
     (system.log_dir / name).touch()
     seen = set()
     done = gevent.event.Event()
@@ -766,11 +766,12 @@ def storm(lines: int, viewers: int, kills: int) -> dict:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def relay(system: System, seconds: float, rate: int, cpu_seconds: float) -> dict:
+def relay(system: System, seconds: float, rate: int, cpu_seconds: float, burst_lines: int) -> dict:
     """One log on node B, followed from B itself and through node A (``@node-b/``) at once.
 
     Lateness at 20 lines/s for each, then, at ``rate`` lines/s, the CPU of node A
-    (which only relays that one stream) and of node B (which serves both), per 1,000 lines/s.
+    (which only relays that one stream) and of node B (which serves both), per
+    1,000 lines/s; last, a burst to one viewer through A and one of B itself.
     """
     nodes = {}
     for name, host in (("node-b", "127.0.0.2"), ("node-a", "127.0.0.1")):
@@ -819,6 +820,11 @@ def relay(system: System, seconds: float, rate: int, cpu_seconds: float) -> dict
             for key, cpu in (("a", a.cpu_seconds()), ("b", b.cpu_seconds()))
         }
         stop_all(viewers)
+        through = replace(a, log_dir=b.log_dir, stream_path="/logs/stream/@node-b/{}")
+        bursts = {
+            "relayed_burst": burst(through, burst_lines, 60, name="relayed-burst.log"),
+            "direct_burst": burst(b, burst_lines, 60, name="direct-burst.log"),
+        }
     finally:
         a.stop()
         b.stop()
@@ -833,7 +839,7 @@ def relay(system: System, seconds: float, rate: int, cpu_seconds: float) -> dict
         "relay_cpu_percent_per_1000_lines_s": round(per_thousand["a"], 2),
         "source_cpu_percent_per_1000_lines_s_two_streams": round(per_thousand["b"], 2),
         "received_at_rate": {kind: round(count / lines, 4) for kind, count in fast.items()},
-    }
+    } | bursts
 
 
 def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
@@ -855,7 +861,8 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
         "gz": 2_000_000 if smoke else 300_000_000,
         "storm": (1500, 3, 1) if smoke else (20_000, 10, 8),  # lines, viewers, worker kills
         "throughput": ((10_000,), 2) if smoke else ((10_000, 30_000, 60_000, 100_000), 20),  # lines/s, seconds
-        "relay": (1, 500, 1) if smoke else (20, 2000, 15),  # seconds at 20 lines/s; lines/s and seconds for CPU
+        # seconds at 20 lines/s; lines/s and seconds for CPU; a burst's lines
+        "relay": (1, 500, 1, 2000) if smoke else (20, 2000, 15, 200_000),
     }
     results: dict = {"machine": machine(), "smoke": smoke, "sizes": sizes, "systems": {}}
     for system in prepare(smoke, systems):
@@ -1114,7 +1121,9 @@ def main() -> None:
             f"{f['relayed']['p50_ms']} / {f['relayed']['p99_ms']} ms); node A spends "
             f"{f['relay_cpu_percent_per_1000_lines_s']}% of a core per 1,000 lines/s relayed "
             f"(at {f['rate']:,} lines/s; node B, serving both streams, "
-            f"{f['source_cpu_percent_per_1000_lines_s_two_streams']}%)"
+            f"{f['source_cpu_percent_per_1000_lines_s_two_streams']}%); a burst of {f['relayed_burst']['lines']:,} "
+            f"lines through node A: {f['relayed_burst']['lines_per_s']:,} lines/s "
+            f"(from node B itself: {f['direct_burst']['lines_per_s']:,})"
         )
     if "burst_levelled" in results["systems"].get("ours", {}):
         print("\n" + levels_line(results["systems"]["ours"]))

@@ -1,4 +1,5 @@
-"""One URL for every node, in a real browser: the index on node A, a file of node C, its lines live."""
+"""One URL for every node, in a real browser: the index on node A, a file of node C, its lines live, and on
+when node C was away."""
 
 from __future__ import annotations
 
@@ -36,5 +37,12 @@ def test_a_file_of_node_c_opened_from_node_as_index_follows_live(browser, tmp_pa
             page.wait_for_selector("#hits a.hit")
             assert page.get_attribute("#hits a.hit", "href").startswith(f"{PREFIX}/view/@node-c/web.log?at=")
             assert shown(page)[-1] == "live from c"
+            # Node C goes away: the page says so, and when C is back it goes on where it was.
+            c.stop()
+            page.wait_for_selector("#status[data-state=reconnecting]", timeout=10_000)
+            append_lines(log, ["written while c was down"])
+            c.start()
+            wait_for_line(page, "written while c was down", timeout=30_000)
+            assert shown(page) == ["served by c", "a needle on c", "live from c", "written while c was down"]
         finally:
             context.close()

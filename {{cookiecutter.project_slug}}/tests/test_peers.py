@@ -85,6 +85,11 @@ def test_a_peers_error_page_gives_its_sentence():
     assert sentence(page) == "no such log file & more"
 
 
+def test_peers_may_be_given_as_the_variables_text_and_take_the_services_port():
+    cluster = Cluster("node-a", "10.0.0.2:3002, node-c.example", 3001, timeout=0.5, heartbeat=15)
+    assert cluster.entries == [("10.0.0.2", 3002), ("node-c.example", 3001)]
+
+
 def test_without_peers_every_other_node_is_unknown():
     cluster = Cluster("node-a", (), 3001, timeout=0.5, heartbeat=15)
     assert not cluster.enabled and cluster.survey({}) == []

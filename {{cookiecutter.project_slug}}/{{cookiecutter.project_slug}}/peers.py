@@ -29,7 +29,8 @@ import gevent
 import gevent.socket
 
 from . import sse
-from .config import NODE_NAME
+from .clients import ClientLeft
+from .config import NODE_NAME, parse_peers
 from .refused import Refused
 
 RELAY_HEADER = "X-Log-Viewer-Relay"
@@ -130,6 +131,8 @@ class Answer:
                 cut = end + 2 - (len(edge) - len(chunk))
                 yield b"".join(held) + chunk[:cut]
                 held = [chunk[cut:]] if cut < len(chunk) else []
+        except ClientLeft:
+            raise  # our own client left: nothing more to say to it
         except (OSError, http.client.HTTPException) as error:
             why = f"stopped answering ({error.__class__.__name__})"
         finally:
@@ -164,12 +167,14 @@ class Cluster:
     def __init__(
         self,
         node_name: str,
-        peers: tuple[tuple[str, int | None], ...],
+        peers: tuple[tuple[str, int | None], ...] | str,
         default_port: int,
         timeout: float,
         heartbeat: float,
     ) -> None:
+        """``peers`` as ``config.parse_peers`` gives them, or as its text (``"10.0.0.2:3001,10.0.0.3:3001"``)."""
         self.node_name = node_name
+        peers = parse_peers(peers) if isinstance(peers, str) else peers
         self.entries = [(host, port or default_port) for host, port in peers]
         self.timeout = timeout
         self.read_timeout = 2 * heartbeat + timeout  # a peer's stream is never silent a heartbeat long
@@ -288,6 +293,9 @@ class Cluster:
         except (OSError, http.client.HTTPException) as error:
             connection.close()
             raise OSError(_reason(error)) from error
+        except BaseException:  # killed (a survey out of time): the socket goes now, not at collection
+            connection.close()
+            raise
         connection.sock.settimeout(self.read_timeout)
         return Answer(node, connection, response)
 

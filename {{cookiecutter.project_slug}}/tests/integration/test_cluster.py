@@ -107,6 +107,19 @@ def test_resume_through_the_relay_is_exact_after_the_relaying_workers_die(trio):
     assert got == numbered(0, 3000)
 
 
+def test_a_browser_that_leaves_a_relayed_stream_frees_it_on_the_peer_at_once(trio):
+    a, _b, c = trio
+    log = c.log_dir / "left.log"
+    append_lines(log, ["one"])
+    source = EventSource(a.address, f"{PREFIX}/stream/@node-c/left.log", AUTH)
+    assert source.read_lines(1) == ["one"] and c.pids_holding(log)
+    source.close()
+    deadline = time.monotonic() + 5
+    while c.pids_holding(log):
+        assert time.monotonic() < deadline, "node C still serves a stream no one reads"
+        time.sleep(0.05)
+
+
 def test_lines_download_and_search_come_through_the_relay(trio):
     a, _b, c = trio
     append_lines(c.log_dir / "other.log", ["alpha", "beta", "gamma"])

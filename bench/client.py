@@ -36,7 +36,7 @@ class Viewer:
         raw: bool = False,
     ) -> None:
         self.address, self.path, self.headers, self.on_lines = address, path, headers, on_lines
-        self.raw = raw  # on_lines gets the events' data as it came (markup and all), in one string
+        self.raw = raw  # on_lines gets the whole events' bytes as they came (fields, markup and all)
         self.last_event_id: str | None = None
         self.retry = 3.0
         self.connected = Event()
@@ -77,6 +77,9 @@ class Viewer:
 
     def _read(self, response: http.client.HTTPResponse) -> None:
         """Parse events in bulk, as a browser's parser would: whole chunks, not byte by byte."""
+        if self.raw:
+            self._read_raw(response)
+            return
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         buffer = ""
         while True:
@@ -100,3 +103,62 @@ class Viewer:
             elif texts:
                 lines = html.unescape(_TAG.sub("", "\n".join(texts))).split("\n")
                 self.on_lines(self, lines, time.perf_counter())
+
+    def _read_raw(self, response: http.client.HTTPResponse) -> None:
+        """Whole events as bytes, in one block per read: the caller counts what it looks for with one regex.
+
+        Only the last event id (for a reconnection) and the retry field are read here.
+        """
+        held = b""
+        while chunk := response.read1(256 * 1024):
+            data = held + chunk if held else chunk
+            end = data.rfind(b"\n\n")
+            if end < 0:
+                held = data
+                continue
+            block, held = data[: end + 1], data[end + 2 :]
+            event_id, retry = _last_field(block, b"id: "), _last_field(block, b"retry: ")
+            if event_id is not None:
+                self.last_event_id = event_id.decode()
+            if retry is not None:
+                self.retry = int(retry) / 1000
+            self.on_lines(self, block, time.perf_counter())
+
+
+def _last_field(block: bytes, name: bytes) -> bytes | None:
+    """The value of the last ``name`` field of ``block`` (at a line's start), or None."""
+    at = block.rfind(b"\n" + name)
+    start = at + 1 + len(name) if at >= 0 else len(name) if block.startswith(name) else -1
+    return block[start : block.find(b"\n", start)] if start >= 0 else None
+
+
+def hold(address: tuple[str, int], path: str, headers: dict[str, str], count: int) -> None:
+    """Open ``count`` idle viewers; for each line read on stdin, print how many are connected and were
+    refused; stop at its end.
+
+    A process holds at most about 20,000 descriptors here: the benchmark's idle
+    scenario spreads its viewers over processes running this.
+    """
+    from gevent import monkey
+
+    monkey.patch_all()
+    import sys
+
+    viewers = []
+    for i in range(count):
+        viewers.append(Viewer(address, path, headers, lambda viewer, texts, now: None).start())
+        if i % 200 == 199:
+            gevent.sleep(0.05)  # stay under the listen backlog
+
+    while gevent.get_hub().threadpool.spawn(sys.stdin.readline).get():
+        print(sum(v.connected.is_set() for v in viewers), sum(v.refusals for v in viewers), flush=True)
+    for viewer in viewers:
+        viewer.stop()
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    host, port, path, count = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+    hold((host, port), path, json.loads(sys.argv[5]), count)

@@ -10,17 +10,37 @@
 
 Either way the serving greenlet gets ``ClientLeft``, a connection reset, which
 gunicorn takes quietly as a client gone.
+
+* Heartbeats are written here, not by the streams: a clock per worker writes a
+  comment line (framed as an HTTP chunk, as gunicorn frames the events)
+  straight to each socket that has been quiet for almost a heartbeat, between
+  two events, when nothing else is writing to it. An idle stream's greenlet
+  never wakes, and each socket is looked at about once per heartbeat (a wheel
+  of one-second slots), so 20,000 idle streams cost a system call each per
+  heartbeat and nothing else. A heartbeat the socket has no room for is
+  finished before the next event, and counts as a stalled send meanwhile.
 """
 
 from __future__ import annotations
 
 import _socket
 import errno
+import os
 import socket
+import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 import gevent
+import gevent.socket
+
+KEEPALIVE = b": keepalive\n\n"
+
+
+def beats_for(environ: Mapping[str, object]) -> bool:
+    """Whether ``Clients`` writes this request's heartbeats: under gunicorn, on a plain socket, with a body."""
+    sock = environ.get("gunicorn.socket")
+    return sock is not None and not isinstance(sock, ssl.SSLSocket) and environ.get("REQUEST_METHOD") != "HEAD"
 
 
 class ClientLeft(ConnectionResetError):
@@ -33,7 +53,9 @@ class ClientLeft(ConnectionResetError):
 class ClientWatch:
     """Bounds and watches one stream's socket, for the greenlet that serves it."""
 
-    def __init__(self, sock: socket.socket, send_buffer: int, forget: Callable[[ClientWatch], None]) -> None:
+    def __init__(
+        self, sock: socket.socket, send_buffer: int, forget: Callable[[ClientWatch], None], chunked: bool | None
+    ) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
         self._fd = sock.fileno()
         self._greenlet = gevent.getcurrent()
@@ -41,13 +63,57 @@ class ClientWatch:
         self._readable = gevent.get_hub().loop.io(self._fd, 1)
         self._readable.start(self._check)
         self.sending_since: float | None = None
+        self.last_sent = time.monotonic()
+        # The heartbeat as it goes on the wire (None: the stream sends its own), framed as gunicorn frames events.
+        self.heartbeat: bytes | None = KEEPALIVE if chunked is False else None
+        if chunked:
+            self.heartbeat = b"%X\r\n%s\r\n" % (len(KEEPALIVE), KEEPALIVE)
+        self.owed = b""  # the part of a heartbeat the socket had no room for
+        self.between_events = False  # the head is out and the stream is between two events: a heartbeat fits
+        self.closed = False
 
     def guard(self, events: Iterator[bytes]) -> Iterator[bytes]:
         """``events``, each timed while the client takes it (``Clients`` drops one that takes too long)."""
-        for event in events:
-            self.sending_since = time.monotonic()
-            yield event
-            self.sending_since = None
+        try:
+            for event in events:
+                self.between_events = False
+                if self.owed:
+                    self._settle()
+                self.sending_since = time.monotonic()
+                yield event
+                self.sending_since = None
+                self.last_sent = time.monotonic()
+                self.between_events = True
+                # Each layer above (werkzeug's encoder, gunicorn's loop) holds the last item it was given while
+                # it waits for the next: give them nothing (gunicorn writes nothing for it), so the event is freed.
+                event = b""
+                yield event
+        finally:
+            self.between_events = False  # gunicorn ends the response next: nothing more may be written
+
+    def beat(self, now: float) -> None:
+        """Write the heartbeat (or what is left of the last one) straight to the socket, without waiting."""
+        self.owed = self.owed or self.heartbeat
+        try:
+            sent = os.write(self._fd, self.owed)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            self.end("the client's connection failed")
+            return
+        self.owed = self.owed[sent:]
+        self.last_sent = now
+        self.sending_since = (self.sending_since or now) if self.owed else None  # not taken: a stalled send
+
+    def _settle(self) -> None:
+        """Finish a heartbeat the socket had no room for, before the next event (this greenlet waits for room)."""
+        while self.owed:
+            gevent.socket.wait_write(self._fd)
+            try:
+                self.owed = self.owed[os.write(self._fd, self.owed) :]
+            except BlockingIOError:
+                continue
+        self.sending_since = None
 
     def _check(self) -> None:
         """Readable while streaming: end-of-file, a reset, or (rarely) bytes we leave for gunicorn."""
@@ -68,29 +134,59 @@ class ClientWatch:
         gevent.kill(self._greenlet, ClientLeft(why))
 
     def close(self) -> None:
+        self.closed = True
         self._readable.stop()
         self._readable.close()
         self._forget(self)
 
 
 class Clients:
-    """The watched stream clients of one blueprint in one worker, and one clock that drops stalled ones."""
+    """The watched stream clients of one blueprint in one worker: one clock drops stalled ones, one writes
+    heartbeats."""
 
-    def __init__(self, stall_seconds: float, send_buffer: int) -> None:
+    def __init__(self, stall_seconds: float, send_buffer: int, heartbeat: float) -> None:
         self.stall_seconds = stall_seconds
         self.send_buffer = send_buffer
+        self.period = min(1.0, heartbeat / 4)  # the heartbeat clock's step
+        self.quiet = heartbeat - self.period  # a socket quiet this long gets a heartbeat at the next step
         self._watching: set[ClientWatch] = set()
-        self._sweep = None  # started with the first client: the worker's hub exists only then
+        self._due: dict[int, list[ClientWatch]] = {}  # step number -> the watches to look at then
+        self._step = 0
+        self._clocks = None  # started with the first client: the worker's hub exists only then
 
-    def watch(self, sock: socket.socket) -> ClientWatch:
-        """Watch the socket of the stream the current greenlet serves; ``close()`` the watch when it ends."""
-        if self._sweep is None:
-            period = self.stall_seconds / 4
-            self._sweep = gevent.get_hub().loop.timer(period, period)
-            self._sweep.start(self._drop_stalled)
-        watch = ClientWatch(sock, self.send_buffer, self._watching.discard)
+    def watch(self, sock: socket.socket, chunked: bool | None = None) -> ClientWatch:
+        """Watch the socket of the stream the current greenlet serves; ``close()`` the watch when it ends.
+
+        ``chunked`` says how gunicorn frames this response; None when its stream sends its own heartbeats.
+        """
+        if self._clocks is None:
+            loop = gevent.get_hub().loop
+            sweep, beats = loop.timer(self.stall_seconds / 4, self.stall_seconds / 4), loop.timer(0, self.period)
+            sweep.start(self._drop_stalled)
+            beats.start(self._beats)
+            self._clocks = (sweep, beats)
+            self._step = int(time.monotonic() / self.period)
+        watch = ClientWatch(sock, self.send_buffer, self._watching.discard, chunked)
         self._watching.add(watch)
+        if watch.heartbeat is not None:
+            self._look_at(watch, watch.last_sent + self.quiet)
         return watch
+
+    def _look_at(self, watch: ClientWatch, when: float) -> None:
+        self._due.setdefault(max(int(when / self.period), self._step + 1), []).append(watch)
+
+    def _beats(self) -> None:
+        """Each watch due at this step: a heartbeat if it has been quiet, else a look again when it may be."""
+        now = time.monotonic()
+        step = int(now / self.period)
+        while self._step <= step:
+            for watch in self._due.pop(self._step, ()):
+                if watch.closed:
+                    continue
+                if watch.owed or (watch.between_events and now - watch.last_sent >= self.quiet):
+                    watch.beat(now)
+                self._look_at(watch, now + self.period if watch.owed else watch.last_sent + self.quiet)
+            self._step += 1
 
     def _drop_stalled(self) -> None:
         too_old = time.monotonic() - self.stall_seconds

@@ -49,9 +49,13 @@ def subscriptions(names: list[str], cursors: list[str]) -> list[Subscription]:
 
 
 def merged(
-    streams: list[tuple[Iterator[bytes | str], Callable[[], None]]], retry_ms: int, heartbeat: float
+    streams: list[tuple[Iterator[bytes | str], Callable[[], None]]],
+    retry_ms: int,
+    heartbeat: float,
+    beaten: bool = False,
 ) -> Iterator[bytes]:
-    """The events of every stream, each tagged with its index, as they come; one heartbeat for all.
+    """The events of every stream, each tagged with its index, as they come; one heartbeat for all
+    (none with ``beaten``: ``clients.Clients`` writes it).
 
     ``streams`` pairs each stream with what to run when it ends. Each is read
     by a greenlet of its own; ending this iterator (the client left) ends them all.
@@ -62,7 +66,7 @@ def merged(
     try:
         while True:
             try:
-                yield queue.get(timeout=heartbeat)
+                yield queue.get(timeout=None if beaten else heartbeat)
             except Empty:
                 yield sse.comment().encode()
     finally:
@@ -78,6 +82,7 @@ def _read(index: int, events: Iterator[bytes | str], closer: Callable[[], None],
             tagged = b"".join(tag + event + b"\n\n" for event in data.split(b"\n\n") if _is_event(event))
             if tagged:
                 queue.put(tagged)
+            chunk = data = tagged = b""  # while the next event is awaited, hold none
     finally:
         close = getattr(events, "close", None)
         if close:

@@ -56,19 +56,27 @@ def render(batch: Batch, plain: bool, levels: Levels, floor: str | None = None) 
 
 
 def follow(
-    tailer: Tailer, watchers: WatcherPool, retry_ms: int, plain: bool, floor: str | None = None
+    tailer: Tailer,
+    watchers: WatcherPool,
+    retry_ms: int,
+    plain: bool,
+    floor: str | None = None,
+    beaten: bool = False,
 ) -> Iterator[bytes]:
     """Events (UTF-8) for every new line until the client leaves, the file is refused, or the worker stops.
 
     ``plain`` sends each line as its raw text instead of an HTML element;
-    ``floor`` keeps only the lines at that level or above.
+    ``floor`` keeps only the lines at that level or above; ``beaten``: the
+    heartbeats are written by someone else (``clients.Clients``).
 
-    The file is read after the watcher reports a change. Its ticks (every half
-    heartbeat) wake idle streams: one silent for a tick sends a comment, so
-    silence stays within a heartbeat; one that heard of no change compares the
-    watcher's look at the path with its position (no system call), so a missed
-    or coalesced notification costs at most one tick. No stream holds a timer
-    of its own.
+    The file is read after the watcher reports a change (a tick that finds the
+    path changed counts as one, so a missed or coalesced notification costs at
+    most one tick). Its ticks (every half heartbeat) wake the streams that
+    send their own heartbeats, and those whose position is not the file's end
+    (an unfinished line): a silent one sends a comment, so silence stays within
+    a heartbeat; each compares the watcher's look at the path with its
+    position (no system call). An idle ``beaten`` stream at the file's end
+    sleeps until a change. No stream holds a timer of its own.
     """
     yield sse.retry(retry_ms).encode()
     levels = Levels()
@@ -76,12 +84,14 @@ def follow(
         last_sent = time.monotonic()
         while not watchers.closing.is_set():
             ticket, seen = watcher.ticket(), watcher.changes
+            changed = watcher.ticket(ticks=False)
             batch = tailer.read()
             if batch.lines or batch.notices:
                 # Bytes: the server sends them as they are, with no encoded copy beside them.
                 event, refused = render(batch, plain, levels, floor).encode(), "refused" in batch.notices
                 del batch  # while a slow client takes the event, hold only the event
                 yield event
+                del event  # and once it is sent, nothing: a stream idles in a few KiB
                 last_sent = time.monotonic()
                 if refused:
                     return
@@ -90,12 +100,13 @@ def follow(
                 gevent.sleep(0)
                 continue
             while not watchers.closing.is_set():
-                if not ticket.wait(tailer.wake_in):
+                settled = beaten and not tailer.stale(watcher.current)
+                if not (changed if settled else ticket).wait(tailer.wake_in):
                     break  # the tailer asked to look again without a change (draining a renamed file)
-                ticket = watcher.ticket()
+                ticket, changed = watcher.ticket(), watcher.ticket(ticks=False)
                 if watcher.changes != seen:
                     break
-                if time.monotonic() - last_sent >= watcher.tick:
+                if not beaten and time.monotonic() - last_sent >= watcher.tick:
                     yield KEEPALIVE
                     last_sent = time.monotonic()
                 if tailer.stale(watcher.current):

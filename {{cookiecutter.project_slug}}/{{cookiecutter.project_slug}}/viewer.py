@@ -10,10 +10,11 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request, send_file
 from werkzeug.exceptions import default_exceptions
+from werkzeug.wsgi import ClosingIterator
 
 from . import history, levels, multiplex, peers, search, sse
 from .auth import Guard
-from .clients import Clients
+from .clients import Clients, beats_for
 from .config import blueprint_options
 from .cursor import Cursor, positions
 from .demo import demo_stream
@@ -30,12 +31,22 @@ MAX_MATCHES = 100_000
 LEVEL_CONTEXT = 200  # lines read before lines read back that continue a record: the longest record so levelled
 
 
-def _event_stream(events: Iterable[str], on_close: Callable[[], None] | None = None) -> Response:
-    response = Response(events, mimetype="text/event-stream")
+def _event_stream(
+    events: Iterable[str | bytes], on_close: Callable[[], None] | None = None, as_bytes: bool = False
+) -> Response:
+    """An event stream response; ``as_bytes``: ``events`` are bytes, handed to the server as they are.
+
+    As they are, not through werkzeug's encoding generator: a waiting stream's
+    greenlet then saves one frame fewer of C stack (about a KiB of each idle stream).
+    """
+    if as_bytes:
+        response = Response(ClosingIterator(events, on_close), mimetype="text/event-stream", direct_passthrough=True)
+    else:
+        response = Response(events, mimetype="text/event-stream")
+        if on_close:
+            response.call_on_close(on_close)
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"
-    if on_close:
-        response.call_on_close(on_close)
     return response
 
 
@@ -95,7 +106,7 @@ def log_viewer_blueprint(
     watchers = WatcherPool(opts.poll_interval, opts.heartbeat_seconds)
     slots = StreamSlots(opts.max_streams)
     searches = StreamSlots(opts.max_searches)
-    clients = Clients(opts.stall_seconds, opts.batch_bytes)
+    clients = Clients(opts.stall_seconds, opts.batch_bytes, opts.heartbeat_seconds)
     cluster = peers.Cluster(opts.node_name, opts.peers, port, opts.peer_timeout_seconds, opts.heartbeat_seconds)
     blueprint = Blueprint(name, __name__, template_folder="templates", static_folder="static")
 
@@ -155,7 +166,8 @@ def log_viewer_blueprint(
     def watched(events: Iterator[bytes], *closers: Callable[[], None]) -> Response:
         """An event stream whose client is watched (under gunicorn); ``closers`` run when it ends."""
         client = request.environ.get("gunicorn.socket")  # absent under other servers and the test client
-        watch = clients.watch(client) if client else None
+        chunked = request.environ.get("SERVER_PROTOCOL") != "HTTP/1.0" if beats_for(request.environ) else None
+        watch = clients.watch(client, chunked) if client else None
 
         def close() -> None:
             if watch:
@@ -163,7 +175,7 @@ def log_viewer_blueprint(
             for closer in closers:
                 closer()
 
-        return _event_stream(watch.guard(events) if watch else events, close)
+        return _event_stream(watch.guard(events), close, as_bytes=True) if watch else _event_stream(events, close)
 
     def files_here() -> list[dict]:
         return [
@@ -330,7 +342,8 @@ def log_viewer_blueprint(
             tailer.close()
             slots.release()
 
-        return follow(tailer, watchers, opts.retry_ms, plain=wants_plain_text(), floor=floor), end
+        beaten = beats_for(request.environ)  # the heartbeats come from ``clients``
+        return follow(tailer, watchers, opts.retry_ms, plain=wants_plain_text(), floor=floor, beaten=beaten), end
 
     @blueprint.get("/stream/", defaults={"path": None})
     @blueprint.get("/stream/<path:path>")
@@ -348,6 +361,7 @@ def log_viewer_blueprint(
                 opened.append(live(subscription.path or None, subscription.cursor, subscription.level))
             except Refused as refusal:
                 opened.append((iter([sse.failed(refusal.status, refusal.message)]), lambda: None))
-        return watched(multiplex.merged(opened, opts.retry_ms, opts.heartbeat_seconds))
+        beaten = beats_for(request.environ)
+        return watched(multiplex.merged(opened, opts.retry_ms, opts.heartbeat_seconds, beaten))
 
     return blueprint

@@ -2,12 +2,14 @@
 
 A libev stat watcher (inotify on Linux, polling every ``interval`` seconds
 where inotify does not reach) fires on append, rotation and truncation; a
-timer ticks every half heartbeat. Either sets the current ``Event`` and
-installs a fresh one, so every stream of that file wakes once, and streams of
-other files sleep on. ``changes`` counts file changes, so a stream woken by a
-tick knows it heard of nothing; ``current`` is the path's ``stat`` taken at
-each tick, one for all the file's streams, which compare it with their own
-position in case a change went unheard. Idle streams hold no timer of their own.
+timer ticks every half heartbeat. A change sets the current ``Event``s and
+installs fresh ones, so every stream of that file wakes once, and streams of
+other files sleep on; a tick sets only the tick ``Event``, for the streams that
+send their own heartbeats or have a line still unfinished. ``changes`` counts
+file changes, so a stream woken by a tick knows it heard of nothing.
+``current`` is the path's ``stat`` taken at each tick, one for all the file's
+streams; when it differs from the last tick's, the tick counts as a change (a
+notification went unheard). Idle streams hold no timer of their own.
 """
 
 from __future__ import annotations
@@ -28,11 +30,16 @@ def look(path: str) -> os.stat_result | None:
         return None
 
 
+def _identity(found: os.stat_result | None) -> tuple[int, ...] | None:
+    return found and (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns)
+
+
 class FileWatcher:
     """The shared watcher and heartbeat clock of one path in this worker."""
 
     def __init__(self, path: str, interval: float, heartbeat: float) -> None:
         self._changed = Event()
+        self._ticked = Event()
         self.changes = 0
         self.path = path
         self.current = look(path)
@@ -44,22 +51,28 @@ class FileWatcher:
         self._timer = loop.timer(self.tick, self.tick)
         self._timer.start(self.on_tick)
 
-    def ticket(self) -> Event:
-        """Take this before reading: it is set by the next change or tick after it."""
-        return self._changed
+    def ticket(self, ticks: bool = True) -> Event:
+        """Take this before reading: it is set by the next change (or tick, with ``ticks``) after it."""
+        return self._ticked if ticks else self._changed
 
     def on_tick(self) -> None:
-        """Look at the path again, then wake every stream of it."""
-        self.current = look(self.path)
-        self.wake()
+        """Look at the path again: a change nobody heard of wakes every stream, else those that tick."""
+        before, self.current = self.current, look(self.path)
+        if _identity(before) != _identity(self.current):
+            self.changes += 1
+            self.wake()
+        else:
+            ticked, self._ticked = self._ticked, Event()
+            ticked.set()
 
     def _on_change(self) -> None:
         self.changes += 1
         self.wake()
 
     def wake(self) -> None:
-        changed, self._changed = self._changed, Event()
+        (changed, self._changed), (ticked, self._ticked) = (self._changed, Event()), (self._ticked, Event())
         changed.set()
+        ticked.set()
 
     def close(self) -> None:
         for watcher in (self._stat, self._timer):

@@ -755,8 +755,9 @@ def machine() -> dict:
     }
 
 
-def throughput(system: System, rates: tuple[int, ...], seconds: float) -> dict:
-    """A viewer page in Chromium under 80-byte lines at each rate: lateness on screen, frame gaps, heap.
+def throughput(system: System, rates: tuple[int, ...], seconds: float, minute: float) -> dict:
+    """A viewer page in Chromium under 80-byte lines at each rate: lateness on screen, frame gaps, heap;
+    then ours alone at the highest rate for ``minute`` seconds (the heap over a long run).
 
     frontail (npm) on another copy of the same log, measured the same way, where npm can install it.
     """
@@ -764,6 +765,9 @@ def throughput(system: System, rates: tuple[int, ...], seconds: float) -> dict:
     log.write_text("start\n")
     rates_text = ",".join(str(rate) for rate in rates)
     figures = browser_figures("throughput_browser.py", system, log.name, str(log), rates_text, str(seconds), "ours")
+    figures["long"] = browser_figures(
+        "throughput_browser.py", system, log.name, str(log), str(rates[-1]), str(minute), "ours"
+    )
     frontail = WORK / "frontail" / "node_modules" / ".bin" / "frontail"
     if not frontail.exists() and shutil.which("npm"):
         subprocess.run(
@@ -908,7 +912,8 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
         "scroll_back": 2000 if smoke else 100_000,
         "gz": 2_000_000 if smoke else 300_000_000,
         "storm": (1500, 3, 1) if smoke else (20_000, 10, 8),  # lines, viewers, worker kills
-        "throughput": ((10_000,), 2) if smoke else ((10_000, 30_000, 60_000, 100_000), 20),  # lines/s, seconds
+        # lines/s, seconds each; then the last rate this long
+        "throughput": ((10_000,), 2, 3) if smoke else ((10_000, 30_000, 60_000, 100_000), 20, 60),
         # seconds at 20 lines/s; lines/s and seconds for CPU; a burst's lines
         "relay": (1, 500, 1, 2000) if smoke else (20, 2000, 15, 200_000),
     }
@@ -1124,6 +1129,16 @@ def throughput_table(f: dict) -> str:
         )
     if "browser_error" in theirs:
         lines.append(f"\nfrontail: {theirs['browser_error']}")
+    long = f.get("long", {})
+    for row in long.get("rates", []):
+        lines.append(
+            f"\nOurs for {row['seconds']:g} s at {row['rate']:,} lines/s: newest on screen "
+            f"{row['newest_on_screen_p50_ms']} / {row['newest_on_screen_p99_ms']} ms, worst frame gap "
+            f"{row['worst_frame_gap_ms']} ms ({row['frame_gaps_over_50_ms']} over 50 ms), heap max "
+            f"{row['heap_max_mb']} MB, at the end {row['heap_end_mb']} MB (target under 50 MB over a minute)"
+        )
+    if "browser_error" in long:
+        lines.append(f"\nThe long run: {long['browser_error']}")
     return "\n".join(lines)
 
 

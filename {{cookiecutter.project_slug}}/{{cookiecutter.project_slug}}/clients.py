@@ -154,11 +154,14 @@ class Clients:
         self._step = 0
         self._clocks = None  # started with the first client: the worker's hub exists only then
 
-    def watch(self, sock: socket.socket, chunked: bool | None = None) -> ClientWatch:
-        """Watch the socket of the stream the current greenlet serves; ``close()`` the watch when it ends.
-
-        ``chunked`` says how gunicorn frames this response; None when its stream sends its own heartbeats.
-        """
+    def watch(self, environ: Mapping[str, object]) -> ClientWatch | None:
+        """Watch the socket of the stream the current greenlet serves (None: not under gunicorn, nothing to
+        watch); ``close()`` the watch when it ends."""
+        sock = environ.get("gunicorn.socket")  # absent under other servers and the test client
+        if sock is None:
+            return None
+        # How gunicorn frames this response's body (None: the stream sends its own heartbeats).
+        chunked = environ.get("SERVER_PROTOCOL") != "HTTP/1.0" if beats_for(environ) else None
         if self._clocks is None:
             loop = gevent.get_hub().loop
             sweep, beats = loop.timer(self.stall_seconds / 4, self.stall_seconds / 4), loop.timer(0, self.period)

@@ -120,7 +120,7 @@ class Answer:
         unsent, as a browser would drop it, so a cursor never passes lines not shown.
         """
         held: list[bytes] = []
-        why = "ended the stream"
+        broke = None  # why the peer's answer broke off, when it did
         try:
             for chunk in self._read():
                 edge = (held[-1][-1:] if held else b"") + chunk
@@ -134,11 +134,11 @@ class Answer:
         except ClientLeft:
             raise  # our own client left: nothing more to say to it
         except (OSError, http.client.HTTPException) as error:
-            why = f"stopped answering ({error.__class__.__name__})"
+            broke = f"stopped answering ({error.__class__.__name__})"
         finally:
             self.close()
-        if endless or why != "ended the stream":
-            yield sse.failed(502, f"node {self.node} {why}; reconnecting")
+        if endless or broke:
+            yield sse.failed(502, f"node {self.node} {broke or 'ended the stream'}; reconnecting")
 
     def _read(self) -> Iterator[bytes]:
         while chunk := self._response.read1(READ_CHUNK):
@@ -186,6 +186,18 @@ class Cluster:
     @property
     def enabled(self) -> bool:
         return bool(self.entries)
+
+    def elsewhere(self, path: str, headers: Mapping[str, str]) -> tuple[str | None, str]:
+        """The other node a request ``path`` names (None: this one's file) and the path on it.
+
+        ``Refused`` (400) for a malformed node, or a relayed request naming a node again: no loops.
+        """
+        node, rest = split(path)
+        if node is None or node == self.node_name:
+            return None, rest
+        if RELAY_HEADER in headers:
+            raise Refused(400, "a relayed request names a node: it is never relayed again")
+        return node, rest
 
     @property
     def _dns_name(self) -> Address | None:

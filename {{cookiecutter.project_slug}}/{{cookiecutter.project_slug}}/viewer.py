@@ -130,23 +130,17 @@ def log_viewer_blueprint(
         path = (request.view_args or {}).get("path")
         if endpoint not in RELAYED or not path:
             return None
-        node, rest = peers.split(path)
+        node, rest = cluster.elsewhere(path, request.headers)
         if node is None:
-            return None
-        if node == cluster.node_name:
             request.view_args["path"] = rest
             return None
-        if peers.RELAY_HEADER in request.headers:
-            raise Refused(400, "a relayed request names a node: it is never relayed again")
         answer = cluster.open(node, cluster.target(RELAYED[endpoint], rest, request.query_string), request.headers)
-        if answer.status != 200:
-            return Response(answer.chunks(), answer.status, answer.headers)
-        if endpoint == "view":  # the peer would show it: this node's page, its requests relayed in turn
+        if answer.status == 200 and endpoint == "view":  # the peer would show it: this node's page, relayed in turn
             answer.close()
             return viewer_page(path, request.args.get("at"))
-        if endpoint in ("stream", "search_files"):
+        if answer.status == 200 and endpoint in ("stream", "search_files"):
             return watched(answer.events(endless=endpoint == "stream"), answer.close)
-        response = Response(answer.chunks(), answer.status, answer.headers)
+        response = Response(answer.chunks(), answer.status, answer.headers)  # its refusal, or its lines and bytes
         response.call_on_close(answer.close)
         return response
 
@@ -165,9 +159,7 @@ def log_viewer_blueprint(
 
     def watched(events: Iterator[bytes], *closers: Callable[[], None]) -> Response:
         """An event stream whose client is watched (under gunicorn); ``closers`` run when it ends."""
-        client = request.environ.get("gunicorn.socket")  # absent under other servers and the test client
-        chunked = request.environ.get("SERVER_PROTOCOL") != "HTTP/1.0" if beats_for(request.environ) else None
-        watch = clients.watch(client, chunked) if client else None
+        watch = clients.watch(request.environ)
 
         def close() -> None:
             if watch:
@@ -296,18 +288,15 @@ def log_viewer_blueprint(
         if path is None:
             start = int(last_event_id) if last_event_id.isdigit() else 0
             return demo_stream(watchers, start, opts.retry_ms), lambda: None
-        node, rest = peers.split(path)
-        if node is not None and node != cluster.node_name:
-            if peers.RELAY_HEADER in request.headers:
-                raise Refused(400, "a relayed request names a node: it is never relayed again")
+        node, path = cluster.elsewhere(path, request.headers)
+        if node is not None:
             asked = {"Accept": "text/event-stream", "Last-Event-ID": last_event_id}
             asked |= {"Authorization": request.headers["Authorization"]} if "Authorization" in request.headers else {}
             query = urlencode({"level": level} if level else {}).encode()
-            answer = cluster.open(node, cluster.target("stream", rest, query), asked)
+            answer = cluster.open(node, cluster.target("stream", path, query), asked)
             if answer.status != 200:
                 raise Refused(answer.status, peers.sentence(answer.text()))
             return answer.events(endless=True), answer.close
-        path = rest
         log_file = paths.resolve(path)
         floor = levels.parse_level(level)
         try:

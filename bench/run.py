@@ -281,30 +281,43 @@ def delivery(system: System, viewers: int, lines: int) -> dict:
 def burst(system: System, lines: int, timeout: float, shape: str = PLAIN, name: str | None = None) -> dict:
     name = name or f"burst-{len(shape)}.log"
     (system.log_dir / name).touch()
-    seen = set()
+    blocks: list[bytes] = []
+    counted = 0
     done = gevent.event.Event()
 
-    def on_lines(viewer, data, now):
-        seen.update(map(int, SEQ_BYTES.findall(data)))
-        if len(seen) == lines:
+    def on_lines(viewer, data, now):  # while the clock runs, only count: each line holds one "seq="
+        nonlocal counted
+        blocks.append(data)
+        counted += data.count(b"seq=")
+        if counted >= lines:
             done.set()
 
     group = system.viewers(name, 1, on_lines, raw=True)  # the seq numbers only: no markup to strip
     group[0].connected.wait(10)
     gevent.sleep(0.5)
+    blocks.clear()  # the backlog of an earlier burst to the same file
+    counted = 0
     payload = burst_payload(lines, shape)
-    started = time.perf_counter()
+    cpu, started = system.cpu_seconds(), time.perf_counter()
     with open(system.log_dir / name, "a") as fh:
         fh.write(payload)
     done.wait(timeout)
-    took = time.perf_counter() - started
+    took, cpu = time.perf_counter() - started, system.cpu_seconds() - cpu
     stop_all(group)
+    seen, repeated = set(), 0  # then which lines came, and whether any twice
+    for block in blocks:
+        found = SEQ_BYTES.findall(block)
+        seen.update(map(int, found))
+        repeated += len(found)
+    repeated -= len(seen)
     return {
         "lines": lines,
         "received": len(seen),
+        "repeated": repeated,
         "seconds": round(took, 3),
         "lines_per_s": round(len(seen) / took) if seen else 0,
-        "complete": len(seen) == lines,
+        "server_us_per_line": round(cpu / lines * 1e6, 3),  # the server's CPU, user and kernel
+        "complete": len(seen) == lines and not repeated,
     }
 
 

@@ -80,6 +80,22 @@ def make_tailer(log: Path, state: Path, cursor: Cursor | None = None, **values: 
 LINES = "els => els.map(e => e.textContent)"
 
 
+def logging_records(count: int) -> list[str]:
+    """Python logging records of every level, some with a traceback after them, among JSON lines and a
+    record with no level word at the level's column."""
+    lines = []
+    for i in range(count):
+        level = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")[i % 5]
+        lines.append(f"2026-11-25 03:00:{i % 60:02d},123 {level:<8} app.part{i % 3}: <message> & {i}")
+        if i % 17 == 0:
+            lines += ["Traceback (most recent call last):", "  File 'x', line 1", "KeyError: 'k'"]
+        if i % 23 == 0:
+            lines.append('{"level":"error","msg":"a JSON line among them"}')
+        if i % 29 == 0:
+            lines.append("2026-11-25 03:00:00,123 app: Information at the column, but no level word there")
+    return lines
+
+
 def append_lines(path: Path, lines: list[str]) -> None:
     """Write ``lines`` at the end of ``path``, each with its newline."""
     with open(path, "a") as fh:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers import PREFIX, append_lines
+from helpers import PREFIX, append_lines, logging_records
 
 from {{ cookiecutter.project_slug }}.levels import LevelRefused, Levels, at_least, level_of, parse_level
 
@@ -92,16 +92,7 @@ def test_a_record_continues_into_the_next_batch():
 
 def test_the_learned_column_gives_what_reading_whole_lines_gives():
     """Once the column is learned, lines of other shapes and continuations are still read right."""
-    lines = []
-    for i in range(200):
-        level = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")[i % 5]
-        lines.append(f"2026-11-25 03:00:{i % 60:02d},123 {level:<8} app.part{i % 3}: message {i}")
-        if i % 17 == 0:
-            lines += ["Traceback (most recent call last):", "  File 'x', line 1", "KeyError: 'k'"]
-        if i % 23 == 0:
-            lines.append('{"level":"error","msg":"a JSON line among them"}')
-        if i % 29 == 0:
-            lines.append("2026-11-25 03:00:00,123 app: Information at the column, but no level word there")
+    lines = logging_records(200)
     learned = Levels()
     by_batches = [level for start in range(0, len(lines), 50) for level in learned.of(lines[start : start + 50])]
     assert learned.column == len("2026-11-25 03:00:00,123 ")

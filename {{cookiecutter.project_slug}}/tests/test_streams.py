@@ -5,10 +5,15 @@ from itertools import pairwise
 
 import gevent
 import gevent.queue
-from helpers import make_tailer
+from helpers import logging_records, make_tailer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from {{ cookiecutter.project_slug }}.cursor import fingerprint
-from {{ cookiecutter.project_slug }}.streams import StreamSlots, follow
+from {{ cookiecutter.project_slug }} import sse
+from {{ cookiecutter.project_slug }}.cursor import Cursor, fingerprint
+from {{ cookiecutter.project_slug }}.levels import Levels
+from {{ cookiecutter.project_slug }}.streams import StreamSlots, follow, render
+from {{ cookiecutter.project_slug }}.tailer import Batch, Chunk
 from {{ cookiecutter.project_slug }}.watcher import FileWatcher, WatcherPool
 
 
@@ -154,3 +159,45 @@ def test_stream_slots():
     assert slots.acquire() and slots.acquire() and not slots.acquire()
     slots.release()
     assert slots.acquire()
+
+
+def batch_of(chunks: list[list[str]], cut_at: int | None = None, limit: int = 40) -> Batch:
+    """A batch of contiguous chunks of these lines (``cut_at``: that chunk is a cut line instead)."""
+    parts, start = [], 1000
+    for i, lines in enumerate(chunks):
+        data = "\n".join(lines).encode()
+        parts.append(Chunk(start, data, cut=i == cut_at))
+        start += len(data) + 1
+    anchor = Cursor(7, start, 0xC0FFEE)
+    return Batch(chunks=parts, anchor=anchor, cursor=anchor, max_line_length=limit)
+
+
+def reference(batch: Batch, levels: Levels) -> bytes:
+    """The event as the general path renders it: decoded lines, one element each."""
+    found = levels.of(batch.lines)
+    return sse.stream_event(batch.lines, batch.anchor, batch.starts, found, batch.cursor.encode()).encode()
+
+
+pieces = st.sampled_from(
+    [*"aZ9 <>&\"'=[]{}é\r\x00\t", "\x1b[31m", "INFO", "ERROR ", "2026-11-25 03:00:00,123 ", "level=warn ", "x" * 30]
+)
+lines = st.lists(pieces, max_size=8).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(lines, min_size=1, max_size=6), min_size=1, max_size=4), st.integers(0, 5))
+def test_the_bulk_rendering_is_the_general_one_byte_for_byte(chunks, cut_at):
+    """Plain ASCII chunks go the bulk way; others (CR, escapes, UTF-8, long or cut lines) the general way."""
+    batch = batch_of(chunks, cut_at=cut_at if cut_at < len(chunks) and len(chunks[cut_at]) == 1 else None)
+    assert render(batch, plain=False, levels=Levels()) == reference(batch, Levels())
+
+
+def test_bulk_batches_carry_levels_and_continuations_as_the_general_path():
+    """Levels learned over many batches (the column, then looked up there) are the same either way."""
+    records = logging_records(600)
+    bulk, general = Levels(), Levels()
+    for start in range(0, len(records), 97):
+        batch = batch_of([records[start : start + 40], records[start + 40 : start + 97]], limit=1000)
+        assert sse.ascii_lines(batch.chunks, batch.max_line_length) is not None
+        assert render(batch, plain=False, levels=bulk) == reference(batch, general)
+    assert bulk.column == general.column == len("2026-11-25 03:00:00,123 ")

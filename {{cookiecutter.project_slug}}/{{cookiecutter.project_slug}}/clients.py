@@ -1,6 +1,7 @@
 """The client's end of a stream: a slow reader costs bounded memory, a gone one is noticed at once.
 
-* The socket's send buffer is capped (``batch_bytes``), and a client that has
+* The socket's send buffer is capped (``batch_bytes``, or two TCP segments if
+  that is more, so the stream never waits on ACKs), and a client that has
   not taken an event within ``stall_seconds`` is dropped (a clock per worker
   looks four times in that span): a client that stops reading holds one event
   and one small kernel buffer, and not for long.
@@ -56,6 +57,12 @@ class ClientWatch:
     def __init__(
         self, sock: socket.socket, send_buffer: int, forget: Callable[[ClientWatch], None], chunked: bool | None
     ) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            # Room for a few segments in flight, or each one waits for the client's delayed ACK (on loopback,
+            # where a proxy on the same host talks to us, a segment is 64 KiB); and an event's last segment
+            # goes out without waiting for the ACK of the one before.
+            send_buffer = max(send_buffer, 2 * sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG))
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
         self._fd = sock.fileno()
         self._greenlet = gevent.getcurrent()

@@ -60,14 +60,16 @@ _LINE = re.compile(
     r"|(?=(\w)\w*=)"  # 10: a logfmt record without a level
 )
 _WORD_GROUPS = (1, 2, 3, 9)  # where a level word is found: the groups a column is learned from
-_RECORD_START = frozenset("0123456789[{<") | frozenset("JFMASOND")  # what may start a record
+# What may start a record, as text and as bytes (``Levels`` reads lines of either).
+_RECORD_START = frozenset("0123456789[{<JFMASOND") | {bytes([c]) for c in b"0123456789[{<JFMASOND"}
 # The first four letters of the level words that tell their level by them, as logs spell them:
 # the column lookup (FINE, FINER and FINEST differ later; ERR and the like are read whole).
 _COLUMN_WORDS = {
-    spelled[:4]: level
+    key: level
     for word, level in WORD_LEVEL.items()
     if len(word) >= 4 and not word.startswith("FINE")
     for spelled in (word, word.lower(), word.capitalize())
+    for key in (spelled[:4], spelled[:4].encode())
 }
 _PINO = {10: "trace", 20: "debug", 30: "info", 40: "warning", 50: "error", 60: "critical"}
 _SYSLOG = ("critical", "critical", "critical", "error", "warning", "info", "info", "debug")
@@ -131,7 +133,8 @@ class Levels:
         self._columns: Counter[int] = Counter()  # where the level words read so far stood
         self._seen = 0  # level words read so far
 
-    def of(self, lines: list[str]) -> list[str | None]:
+    def of(self, lines: list[str] | list[bytes]) -> list[str | None]:
+        """The level of each line (None: none known); lines as text, or as ASCII bytes."""
         if self.column is None and self.levelless >= LEVELLESS_LINES and self._whole(lines[0]) is None:
             return [None] * len(lines)  # a file without levels: one line looked at per batch
         levels: list[str | None] = []
@@ -144,9 +147,9 @@ class Levels:
             levels += self._by_column(rest) if self.column is not None else [None] * len(rest)
         return levels
 
-    def _whole(self, line: str) -> str | None:
+    def _whole(self, line: str | bytes) -> str | None:
         """A line's level, reading it whole; learns the file's column."""
-        match = _LINE.match(line)
+        match = _LINE.match(line if isinstance(line, str) else line.decode("ascii"))
         level = _classify(match.groups()) if match else _CONTINUES
         if level == _CONTINUES:
             if self.current is None:
@@ -171,7 +174,7 @@ class Levels:
         if self._seen >= LEARN_LINES and self._columns[column] >= 0.95 * self._seen:
             self.column = column
 
-    def _by_column(self, lines: list[str]) -> list[str | None]:
+    def _by_column(self, lines: list[str] | list[bytes]) -> list[str | None]:
         column, words, levels = self.column, _COLUMN_WORDS, []
         for line in lines:
             level = words.get(line[column : column + 4])

@@ -32,27 +32,31 @@ class StreamSlots:
         self.open -= 1
 
 
-def render(batch: Batch, plain: bool, levels: Levels, floor: str | None = None) -> str:
+def render(batch: Batch, plain: bool, levels: Levels, floor: str | None = None) -> bytes:
     """Lines first (one event: HTML elements, or ``plain`` text), then each notice as a named event.
 
     With a ``floor`` (``level=``), only the lines at that level or above; a
     batch with none left is an event with only its id (the cursor moves on).
     """
     event_id = batch.cursor.encode() if batch.cursor else None
-    notices = "".join(sse.event(notice, event_id, name=notice) for notice in batch.notices)
+    notices = "".join(sse.event(notice, event_id, name=notice) for notice in batch.notices).encode()
+    if not batch.chunks:
+        return notices
+    split = None if plain or floor else sse.ascii_lines(batch.chunks, batch.max_line_length)
+    if split is not None:  # the usual case, in bulk
+        found: list[str | None] = []
+        for lines, _lengths in split:
+            found += levels.of(lines)
+        return sse.ascii_stream_event(batch.chunks, split, batch.anchor, found, event_id) + notices
     lines, starts = batch.lines, batch.starts
-    found = levels.of(lines) if lines and (floor or not plain) else []  # plain text carries no level
-    if floor and lines:
+    found = levels.of(lines) if floor or not plain else []  # plain text carries no level
+    if floor:
         found, lines, starts = kept(floor, found, lines, starts)
         if not lines:
-            return (f"id: {event_id}\n\n" if event_id else "") + notices
-    if not lines:
-        out = ""
-    elif plain:
-        out = sse.plain_lines_event(lines, event_id)
-    else:
-        out = sse.stream_event(lines, batch.anchor, starts, found, event_id)
-    return out + notices
+            return (f"id: {event_id}\n\n" if event_id else "").encode() + notices
+    if plain:
+        return sse.plain_lines_event(lines, event_id).encode() + notices
+    return sse.stream_event(lines, batch.anchor, starts, found, event_id).encode() + notices
 
 
 def follow(
@@ -86,9 +90,9 @@ def follow(
             ticket, seen = watcher.ticket(), watcher.changes
             changed = watcher.ticket(ticks=False)
             batch = tailer.read()
-            if batch.lines or batch.notices:
+            if batch.chunks or batch.notices:
                 # Bytes: the server sends them as they are, with no encoded copy beside them.
-                event, refused = render(batch, plain, levels, floor).encode(), "refused" in batch.notices
+                event, refused = render(batch, plain, levels, floor), "refused" in batch.notices
                 del batch  # while a slow client takes the event, hold only the event
                 yield event
                 del event  # and once it is sent, nothing: a stream idles in a few KiB

@@ -41,7 +41,9 @@ import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from isal import igzip, isal_zlib
 from pygtail import Pygtail
@@ -56,20 +58,47 @@ CUT_MARKER = " [… line cut at {limit} characters]"
 _ROTATION_SUFFIX = re.compile(r"[.\-_](\d[\d.\-_]*)")
 
 
+class Chunk(NamedTuple):
+    """Whole lines as read: ``data`` holds them joined by newlines (none after the last); the first starts at
+    byte ``start``. A ``cut`` chunk is the first part of one line longer than the limit."""
+
+    start: int
+    data: bytes
+    cut: bool = False
+
+    def lines(self, max_line_length: int) -> list[str]:
+        if self.cut:
+            return [cut(self.data.decode("utf-8", "replace"), max_line_length)]
+        return decode_lines(self.data, max_line_length)
+
+    def starts(self) -> list[int]:
+        return [self.start] if self.cut else line_starts(self.data, self.start)
+
+
 @dataclass
 class Batch:
-    """What one read found: decoded lines, where each starts, notices, and the cursor after them.
+    """What one read found: chunks of whole lines, notices, and the cursor after them.
 
-    The lines of a batch come from one file; ``starts`` are their byte offsets
-    in it, and ``anchor`` is the checked place just past them (``cursor.positions``).
+    The lines of a batch come from one file, and ``anchor`` is the checked
+    place just past them (``cursor.positions``). They stay bytes until asked
+    for: ``lines`` (decoded, long ones cut) and ``starts`` (their byte offsets),
+    or in bulk (``sse.ascii_stream_event``).
     """
 
-    lines: list[str] = field(default_factory=list)
-    starts: list[int] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
     anchor: Cursor | None = None
     notices: list[str] = field(default_factory=list)
     cursor: Cursor | None = None
     more: bool = False  # the read stopped at its byte budget, not at the end of the data
+    max_line_length: int = 0
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return [line for chunk in self.chunks for line in chunk.lines(self.max_line_length)]
+
+    @cached_property
+    def starts(self) -> list[int]:
+        return [start for chunk in self.chunks for start in chunk.starts()]
 
 
 class _Pygtail(Pygtail):
@@ -283,8 +312,6 @@ class Tailer:
         self.batch_bytes = batch_bytes
         self.rotate_wait = rotate_wait
         self.wake_in: float | None = None  # read again this soon though nothing changes (draining)
-        # A block holds at least one whole line of the longest kept length, or it could never end.
-        self._block = max(batch_bytes, max_line_length + 1)
         self.guard = guard
         self._skipping = False
         self._missing = False
@@ -364,7 +391,7 @@ class Tailer:
             batch, self._pending = Batch(notices=self._pending), []
             batch.cursor = self._last = self.cursor()
             return batch
-        batch = Batch()
+        batch = Batch(max_line_length=self.max_line_length)
         self.wake_in = None
         if self._rewritten():
             batch.notices.append("truncated")
@@ -378,7 +405,7 @@ class Tailer:
                 self._refuse(batch)
                 break
             start = fh.tell()
-            block = fh.read(self._block)
+            block = self._read_block(fh)
             consumed += len(block)
             if self._skipping:
                 newline = block.find(b"\n")
@@ -393,13 +420,11 @@ class Tailer:
             if end >= 0 and not self._skipping:
                 fh.seek(start + end + 1)
                 self._consume(block[: end + 1])
-                batch.lines.extend(self._decode(block[:end]))
-                batch.starts.extend(line_starts(block[:end], start))
+                batch.chunks.append(Chunk(start, block[:end]))
                 batch.anchor = self._after(fh)
                 continue
             if len(block) > self.max_line_length:
-                batch.lines.append(self._cut(block.decode("utf-8", "replace")))
-                batch.starts.append(start)
+                batch.chunks.append(Chunk(start, block, cut=True))
                 self._consume(block)
                 batch.anchor = self._after(fh)
                 self._skipping = True
@@ -461,8 +486,7 @@ class Tailer:
                 self._refuse(batch)
                 return False
             if partial:
-                batch.lines.extend(self._decode(partial))
-                batch.starts.extend(line_starts(partial, offset))
+                batch.chunks.append(Chunk(offset, partial))
                 self._consume(partial)
             # The batch's cursor is the end of this file, not the start of the next: offset 0 has no
             # bytes to check, so a resume there could not tell the next file was copytruncated since.
@@ -528,11 +552,12 @@ class Tailer:
         self._tail.fh.close()
         self._open(cursor)
 
-    def _decode(self, data: bytes) -> list[str]:
-        return decode_lines(data, self.max_line_length)
-
-    def _cut(self, line: str) -> str:
-        return cut(line, self.max_line_length)
+    def _read_block(self, fh) -> bytes:
+        """Up to ``batch_bytes``; more, up to one line of the longest kept length, when no line ends in it."""
+        block = fh.read(self.batch_bytes)
+        if len(block) == self.batch_bytes and b"\n" not in block and self.batch_bytes <= self.max_line_length:
+            block += fh.read(self.max_line_length + 1 - len(block))
+        return block
 
 
 def decode_lines(data: bytes, max_line_length: int) -> list[str]:

@@ -120,6 +120,29 @@ def shown(page) -> list[str]:
     return page.eval_on_selector_all("#log .l", LINES)
 
 
+def scroll_up_once(page) -> None:
+    """Scroll to the top and wait until older lines came (or the start of the file is shown)."""
+    page.evaluate(
+        """() => {
+            const log = document.getElementById('log');
+            window.firstBefore = log.querySelector('.l').textContent;
+            log.scrollTop = 0;
+        }"""
+    )
+    page.wait_for_function(
+        "() => document.querySelector('#log .marker.edge')"
+        " || document.querySelector('#log .l').textContent !== window.firstBefore",
+        timeout=5000,
+    )
+
+
+def read_back_to(page, text: str) -> None:
+    """Scroll up until the viewer's first line is ``text``: the lines a fast log skipped are read back."""
+    page.bring_to_front()  # a page in the background has no frames, so no scroll events
+    while page.text_content("#log .l") != text:
+        scroll_up_once(page)
+
+
 def open_viewer(page, name: str = "app.log") -> None:
     """Open the viewer of ``name`` and wait until its stream is live."""
     page.goto(f"{PREFIX}/view/{name}")

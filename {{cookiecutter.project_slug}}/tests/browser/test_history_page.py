@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import LINES, PREFIX, append_lines, open_viewer, shown, wait_for_line
+from helpers import LINES, PREFIX, append_lines, open_viewer, scroll_up_once, shown, wait_for_line
 
 pytestmark = pytest.mark.browser
 
@@ -24,22 +24,6 @@ def numbers(page) -> list[int]:
     found = [int(text.split()[1]) for text in shown(page)]
     assert found == list(range(found[0], found[0] + len(found))), "the window has a gap or a repeat"
     return found
-
-
-def scroll_up_once(page) -> None:
-    """Scroll to the top and wait until older lines came (or the start of the file is shown)."""
-    page.evaluate(
-        """() => {
-            const log = document.getElementById('log');
-            window.firstBefore = log.querySelector('.l').textContent;
-            log.scrollTop = 0;
-        }"""
-    )
-    page.wait_for_function(
-        "() => document.querySelector('#log .marker.edge')"
-        " || document.querySelector('#log .l').textContent !== window.firstBefore",
-        timeout=5000,
-    )
 
 
 def scroll_down_once(page) -> None:

@@ -135,10 +135,17 @@
 
   // --- lines arriving ------------------------------------------------------
   // Lines to show wait for the next animation frame: one insertion (and one trim)
-  // per frame however many events came, and lines that the cap would drop at once
-  // are never built. They stay readable: scrolling up reads them back.
-  const FRAME_LINES = 500;    // the most lines one frame builds while following the end
-  const FOLLOW_WINDOW = 1000; // the lines kept while following the end
+  // per frame however many events came. A frame lays out every line it adds and
+  // every line kept (a slow machine: ~35 us and ~5 us each), so while following
+  // the page keeps few lines, and builds few a frame: a frame builds at most
+  // FRAME_LINES (a burst is shown whole), and while the log stays fast (frame
+  // after frame with more than two screenfuls) only the newest two screenfuls:
+  // the others would scroll past unseen within the frame. Either way the window
+  // then starts afresh with the lines built. None is lost: scrolling up reads
+  // the others back.
+  const FRAME_LINES = 500;
+  const FOLLOW_WINDOW = 500;  // the lines kept while following the end
+  let fastFrames = 0;         // frames in a row that got more than two screenfuls
   let incoming = [];          // the data of events not yet shown, oldest first
   let incomingLines = 0;
   let frame = 0;
@@ -175,10 +182,13 @@
     const count = incomingLines;
     incoming = [];
     incomingLines = 0;
-    if (follow && count > FRAME_LINES) {
+    const screens = Math.max(100, 2 * seenAtTheEnd);
+    fastFrames = count > screens ? fastFrames + 1 : 0;
+    const frameLines = fastFrames > 1 ? screens : FRAME_LINES;
+    if (follow && count > frameLines) {
       // Faster than a frame can build: the newest lines only, and the window starts with them
       // (one run of lines); all the others are read back when the user scrolls up.
-      html = html.split("\n").slice(-FRAME_LINES).join("\n");
+      html = html.split("\n").slice(-frameLines).join("\n");
       log.replaceChildren();
       atFirst = false;
     }
@@ -404,9 +414,17 @@
   function structureInView() {
     structuring = 0;
     const box = log.getBoundingClientRect();
-    const top = document.elementFromPoint(box.left + box.width / 2, box.top + 4);
-    let line = top && top.closest("#log > *");
-    for (; line && line.getBoundingClientRect().top < box.bottom; line = line.nextElementSibling) structure(line);
+    const children = log.children;
+    let low = 0;                // the first child that reaches into view (a binary search: they are in order)
+    let high = children.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (children[middle].getBoundingClientRect().bottom <= box.top) low = middle + 1;
+      else high = middle;
+    }
+    for (let line = children[low]; line && line.getBoundingClientRect().top < box.bottom; line = line.nextElementSibling) {
+      structure(line);
+    }
   }
 
   log.addEventListener("scroll", () => {

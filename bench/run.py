@@ -694,6 +694,13 @@ def browser_run(script: str, *arguments: str) -> dict:
     return json.loads(browser.stdout.strip().splitlines()[-1])
 
 
+def heartbeat_floor(system: System) -> System:
+    """bench/floor.py in place of ``system``: streams that only get the heartbeat, written by a bare loop."""
+    floor = replace(system, name="floor", command=[sys.executable, str(ROOT / "bench" / "floor.py")], port=free_port())
+    floor.start()
+    return floor
+
+
 def alone(system: System) -> System:
     """The same service with one worker: what one worker's searches do to its own streams."""
     log_dir = WORK / f"logs-{system.name}-1"
@@ -958,6 +965,13 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
                 system.start()
                 figures[f"idle_{viewers}"] = idle(system, viewers, sizes["idle_window"])
                 print(system.name, f"idle_{viewers}", figures[f"idle_{viewers}"], flush=True)
+            if "idle" in scenarios and system.name == "ours":  # the heartbeats alone, from a bare loop
+                viewers, floor = max(idle_sizes), heartbeat_floor(system)
+                try:
+                    figures[f"idle_floor_{viewers}"] = idle(floor, viewers, sizes["idle_window"])
+                finally:
+                    floor.stop()
+                print("floor", f"idle_{viewers}", figures[f"idle_floor_{viewers}"], flush=True)
             if "stalled" in scenarios and system.name == "ours":  # the original holds no stream to stall
                 figures["stalled"] = stalled(system, *sizes["stalled"])
                 print(system.name, "stalled", figures["stalled"], flush=True)
@@ -1193,6 +1207,12 @@ def main() -> None:
                 f"\nIdle (ours), {viewers:,} viewers on a fresh server: {f['cpu_percent_of_one_core']}% of a core "
                 f"({f['kernel_percent_of_one_core']} of it in the kernel), {f['kib_per_viewer']} KiB per viewer "
                 f"(targets at 20,000: 2% and 24 KiB)"
+            )
+        f = results["systems"].get("ours", {}).get(f"idle_floor_{viewers}")
+        if f:
+            print(
+                f"The heartbeats alone to the same {viewers:,} viewers, from a bare loop of os.write (bench/floor.py): "
+                f"{f['cpu_percent_of_one_core']}% of a core ({f['kernel_percent_of_one_core']} in the kernel)"
             )
     if "burst_million" in results["systems"].get("ours", {}):
         f = results["systems"]["ours"]["burst_million"]

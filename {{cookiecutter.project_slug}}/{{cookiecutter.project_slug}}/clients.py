@@ -4,7 +4,8 @@
   that is more, so the stream never waits on ACKs), and a client that has
   not taken an event within ``stall_seconds`` is dropped (a clock per worker
   looks four times in that span): a client that stops reading holds one event
-  and one small kernel buffer, and not for long.
+  (handed to the server in 64 KiB pieces, so its chunk-framed copy is one
+  piece) and one small kernel buffer, and not for long.
 * The socket is watched for end-of-file while the stream waits: a client that
   closes its connection ends its stream (and frees its slot) at once, not at
   the next write, which may be a heartbeat away.
@@ -36,6 +37,7 @@ import gevent
 import gevent.socket
 
 KEEPALIVE = b": keepalive\n\n"
+PIECE = 64 * 1024  # the most of an event handed to the server at once
 
 
 def beats_for(environ: Mapping[str, object]) -> bool:
@@ -87,7 +89,11 @@ class ClientWatch:
                 if self.owed:
                     self._settle()
                 self.sending_since = time.monotonic()
-                yield event
+                if len(event) <= PIECE:
+                    yield event
+                else:  # in pieces: gunicorn's chunk-framed copy of what it sends is one piece, not the event
+                    for start in range(0, len(event), PIECE):
+                        yield event[start : start + PIECE]
                 self.sending_since = None
                 self.last_sent = time.monotonic()
                 self.between_events = True

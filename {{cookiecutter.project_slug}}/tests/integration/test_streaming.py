@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from eventsource import EventSource
-from helpers import AUTH, PREFIX
+from helpers import AUTH, PREFIX, append_lines
 from servers import Server
 
 pytestmark = pytest.mark.integration
@@ -69,6 +69,18 @@ def test_resume_with_a_cursor_gets_exactly_the_rest(server):
         resumed = EventSource(server.address, f"{PREFIX}/stream/app.log", AUTH, last_event_id=source.last_event_id)
         assert resumed.read_lines(400) == expected(300, 700)
         resumed.close()
+
+
+def test_a_burst_of_events_larger_than_a_send_arrives_whole(server):
+    """Half a megabyte at once: events of ``batch_bytes`` of log, each written in pieces, every line once."""
+    log = server.log_dir / "app.log"
+    append_lines(log, ["first"])
+    source = EventSource(server.address, f"{PREFIX}/stream/app.log", AUTH)
+    assert source.read_lines(1) == ["first"]
+    burst = [f"burst {i} <{'x' * 100}> & done" for i in range(5000)]
+    append_lines(log, burst)
+    assert source.read_lines(5000) == burst
+    source.close()
 
 
 def test_rotation_while_streaming_loses_nothing(server):

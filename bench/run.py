@@ -952,7 +952,9 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
                 figures["burst"] = burst(system, sizes["burst"], timeout=10 if smoke else 60)
                 print(system.name, "burst", figures["burst"], flush=True)
             if "burst" in scenarios and system.name == "ours":
-                figures["burst_million"] = burst(system, sizes["burst_million"], timeout=10 if smoke else 60)
+                runs = [burst(system, sizes["burst_million"], timeout=10 if smoke else 60) for _ in range(5)]
+                figures["burst_million"] = sorted(runs, key=lambda run: run["seconds"])[2]  # the median run
+                figures["burst_million"]["runs_lines_per_s"] = [run["lines_per_s"] for run in runs]
                 print(system.name, "burst_million", figures["burst_million"], flush=True)
             if "burst" in scenarios and system.name == "ours":  # levels: records, and their cost per line
                 figures["burst_levelled"] = burst(system, sizes["burst"], 10 if smoke else 60, LEVELLED)
@@ -1217,8 +1219,10 @@ def main() -> None:
     if "burst_million" in results["systems"].get("ours", {}):
         f = results["systems"]["ours"]["burst_million"]
         print(
-            f"\nBurst to one viewer (ours): {f['lines']:,} lines in {f['seconds']} s, {f['lines_per_s']:,} lines/s "
-            f"(target 1,000,000), {'complete' if f['complete'] else 'INCOMPLETE'}"
+            f"\nBurst to one viewer (ours), the median of 5: {f['lines']:,} lines in {f['seconds']} s, "
+            f"{f['lines_per_s']:,} lines/s (target 1,000,000), {'complete' if f['complete'] else 'INCOMPLETE'}, "
+            f"{f['server_us_per_line']} µs of server CPU a line; all 5: "
+            + ", ".join(f"{rate:,}" for rate in f.get("runs_lines_per_s", []))
         )
     if "relay" in results["systems"].get("ours", {}):
         f = results["systems"]["ours"]["relay"]

@@ -109,14 +109,16 @@ class Viewer:
 
         Only the last event id (for a reconnection) and the retry field are read here.
         """
-        held = b""
+        held: list[bytes] = []  # the pieces of an unfinished event, joined once it ends
         while chunk := response.read1(256 * 1024):
-            data = held + chunk if held else chunk
-            end = data.rfind(b"\n\n")
-            if end < 0:
-                held = data
+            ends_across = held and held[-1].endswith(b"\n") and chunk.startswith(b"\n")
+            if not ends_across and b"\n\n" not in chunk:
+                held.append(chunk)
                 continue
-            block, held = data[: end + 1], data[end + 2 :]
+            data = b"".join([*held, chunk]) if held else chunk
+            end = data.rfind(b"\n\n")
+            block, rest = data[: end + 1], data[end + 2 :]
+            held = [rest] if rest else []
             event_id, retry = _last_field(block, b"id: "), _last_field(block, b"retry: ")
             if event_id is not None:
                 self.last_event_id = event_id.decode()

@@ -298,6 +298,7 @@ def burst(system: System, lines: int, timeout: float, shape: str = PLAIN, name: 
     blocks.clear()  # the backlog of an earlier burst to the same file
     counted = 0
     payload = burst_payload(lines, shape)
+    os.sync()  # the last burst's writes go to disk now, not in the kernel's writeback during this one
     cpu, started = system.cpu_seconds(), time.perf_counter()
     with open(system.log_dir / name, "a") as fh:
         fh.write(payload)

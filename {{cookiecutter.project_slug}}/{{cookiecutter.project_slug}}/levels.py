@@ -16,8 +16,10 @@ letters up there.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import Counter
+from itertools import repeat
 
 from .refused import Refused
 
@@ -175,13 +177,22 @@ class Levels:
             self.column = column
 
     def _by_column(self, lines: list[str] | list[bytes]) -> list[str | None]:
-        column, words, levels = self.column, _COLUMN_WORDS, []
-        for line in lines:
-            level = words.get(line[column : column + 4])
-            if level is None:
-                level = self._whole(line) if line[:1] in _RECORD_START else self.current
-            self.current = level
-            levels.append(level)
+        """Each line's four letters at the column, looked up in bulk; then, one by one, only the lines without
+        a level word there: a record of another shape is read whole, any other line continues the one before."""
+        column = self.column
+        levels = list(map(_COLUMN_WORDS.get, map(operator.getitem, lines, repeat(slice(column, column + 4)))))
+        missing = 0
+        while True:
+            try:
+                missing = levels.index(None, missing)
+            except ValueError:
+                break
+            if missing:
+                self.current = levels[missing - 1]
+            line = lines[missing]
+            levels[missing] = self._whole(line) if line[:1] in _RECORD_START else self.current
+            missing += 1
+        self.current = levels[-1]
         return levels
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
-from itertools import accumulate, repeat
+from itertools import accumulate
 
 from .cursor import Cursor
 from .levels import LEVELS
@@ -28,7 +28,6 @@ _STYLE_RESETS = {22: ("a-b", "a-d"), 23: ("a-i",), 24: ("a-u",), 29: ("a-s",)}
 _CUBE = (0, 95, 135, 175, 215, 255)
 _LEVEL_ATTRIBUTES = {None: ""} | {level: f' data-level="{level}"' for level in LEVELS}
 _CLOSE_TAGS = {level: f'"{attribute}>'.encode() for level, attribute in _LEVEL_ATTRIBUTES.items()}
-_HEX = b"%x".__mod__
 
 
 def retry(milliseconds: int) -> str:
@@ -139,29 +138,33 @@ def ascii_stream_event(
 ) -> bytes:
     """``stream_event``, byte for byte, for chunks of plain ASCII lines (``ascii_lines``), built in bulk.
 
-    Every step is one call over all lines, in C: the lines stay the bytes read,
-    each position is one ``%x``, and one join puts the pieces together.
+    Every step is one call over all lines, in C: the lines stay the bytes
+    read, and one ``%`` formatting of the element repeated once per line puts
+    each line's position (``%x``), level and text in place.
     """
-    opening = b'</div>\ndata: <div class="l" data-at="' + anchor.encode().encode() + b"~"
-    positions: list[bytes] = []
+    backs: list[int] = []
     texts: list[bytes] = []
     for (start, data, _cut), (lines, lengths) in zip(chunks, split, strict=True):
         last = anchor.offset - (start + len(data) - lengths[-1])  # how far back the chunk's last line starts
-        backs = lengths[-2::-1]  # each line before it starts its length and newline further back
-        backs = list(accumulate(map((1).__add__, backs), initial=last))
-        backs.reverse()
-        positions += map(_HEX, backs)
+        chunk_backs = list(accumulate(map((1).__add__, lengths[-2::-1]), initial=last))  # the ones before it,
+        chunk_backs.reverse()  # each its length and newline further back
+        backs += chunk_backs
         if b"&" in data or b"<" in data or b">" in data:
             lines = data.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;").split(b"\n")
         texts += lines
     count = len(texts)
-    parts = [opening] * (4 * count)  # per line: opening, position, closing (with its level), text
-    parts[0] = (f"id: {event_id}\n" if event_id else "").encode() + opening[7:]
-    parts[1::4] = positions
-    parts[2::4] = map(_CLOSE_TAGS.__getitem__, levels) if any(levels) else repeat(_CLOSE_TAGS[None], count)
-    parts[3::4] = texts
-    parts.append(b"</div>\n\n")
-    return b"".join(parts)
+    # The format holds only our own text: the cursor's hex digits and dashes, never a "%".
+    element = b'data: <div class="l" data-at="' + anchor.encode().encode() + b"~%x"
+    if any(levels):
+        element, values = element + b"%s%s</div>\n", [b""] * (3 * count)
+        values[1::3] = map(_CLOSE_TAGS.__getitem__, levels)
+    else:
+        element, values = element + _CLOSE_TAGS[None] + b"%s</div>\n", [b""] * (2 * count)
+    step = len(values) // count
+    values[0::step] = backs
+    values[step - 1 :: step] = texts
+    head = f"id: {event_id}\n".encode() if event_id else b""
+    return (head + element * count + b"\n") % tuple(values)
 
 
 def matches_event(lines: Iterable[str], positions: Iterable[str], levels: Iterable[str | None], file: str) -> str:

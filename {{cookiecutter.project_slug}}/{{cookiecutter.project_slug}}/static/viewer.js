@@ -178,21 +178,41 @@
     if (frame) cancelAnimationFrame(frame);
     frame = 0;
     if (!incoming.length) return;
-    let html = incoming.map((event) => event.html).join("\n");
     const count = incomingLines;
-    incoming = [];
-    incomingLines = 0;
     const screens = Math.max(100, 2 * seenAtTheEnd);
     fastFrames = count > screens ? fastFrames + 1 : 0;
     const frameLines = fastFrames > 1 ? screens : FRAME_LINES;
+    let html;
     if (follow && count > frameLines) {
       // Faster than a frame can build: the newest lines only, and the window starts with them
       // (one run of lines); all the others are read back when the user scrolls up.
-      html = html.split("\n").slice(-frameLines).join("\n");
+      html = newest(incoming, frameLines);
       log.replaceChildren();
       atFirst = false;
+    } else {
+      html = incoming.map((event) => event.html).join("\n");
     }
+    incoming = [];
+    incomingLines = 0;
     insert(Array.from(parse(html).children));
+  }
+
+  // The last `wanted` lines of the events' data, cut from the newest events only (no copy of the rest).
+  function newest(events, wanted) {
+    const parts = [];
+    for (let i = events.length - 1; i >= 0 && wanted > 0; i -= 1) {
+      const { html, count } = events[i];
+      if (count <= wanted) {
+        parts.push(html);
+        wanted -= count;
+        continue;
+      }
+      let at = html.length;
+      for (let left = wanted; left > 0; left -= 1) at = html.lastIndexOf("\n", at - 1);
+      parts.push(html.slice(at + 1));
+      wanted = 0;
+    }
+    return parts.reverse().join("\n");
   }
 
   // Take over the swap: htmx parses the stream, we place the lines.

@@ -137,7 +137,9 @@ class Levels:
 
     def of(self, lines: list[str] | list[bytes]) -> list[str | None]:
         """The level of each line (None: none known); lines as text, or as ASCII bytes."""
-        if self.column is None and self.levelless >= LEVELLESS_LINES and self._whole(lines[0]) is None:
+        if self.column is not None:  # the usual case, once a few records were read
+            return self._by_column(lines)
+        if self.levelless >= LEVELLESS_LINES and self._whole(lines[0]) is None:
             return [None] * len(lines)  # a file without levels: one line looked at per batch
         levels: list[str | None] = []
         for line in lines:  # read whole until the column is known or the file shows it has no levels
@@ -192,7 +194,8 @@ class Levels:
             line = lines[missing]
             levels[missing] = self._whole(line) if line[:1] in _RECORD_START else self.current
             missing += 1
-        self.current = levels[-1]
+        if levels:
+            self.current = levels[-1]
         return levels
 
 

@@ -89,11 +89,10 @@ class ClientWatch:
                 if self.owed:
                     self._settle()
                 self.sending_since = time.monotonic()
-                if len(event) <= PIECE:
-                    yield event
-                else:  # in pieces: gunicorn's chunk-framed copy of what it sends is one piece, not the event
-                    for start in range(0, len(event), PIECE):
-                        yield event[start : start + PIECE]
+                # In pieces: gunicorn's chunk-framed copy of what it sends is one piece, not the event
+                # (a short event is one piece, and slicing all of it gives it back as it is).
+                for start in range(0, len(event), PIECE):
+                    yield event[start : start + PIECE]
                 self.sending_since = None
                 self.last_sent = time.monotonic()
                 self.between_events = True

@@ -155,14 +155,12 @@ def ascii_stream_event(
     count = len(texts)
     # The format holds only our own text: the cursor's hex digits and dashes, never a "%".
     element = b'data: <div class="l" data-at="' + anchor.encode().encode() + b"~%x"
-    if any(levels):
+    if any(levels):  # per line: position, closing (with its level), text
         element, values = element + b"%s%s</div>\n", [b""] * (3 * count)
-        values[1::3] = map(_CLOSE_TAGS.__getitem__, levels)
-    else:
+        values[0::3], values[1::3], values[2::3] = backs, map(_CLOSE_TAGS.__getitem__, levels), texts
+    else:  # per line: position, text
         element, values = element + _CLOSE_TAGS[None] + b"%s</div>\n", [b""] * (2 * count)
-    step = len(values) // count
-    values[0::step] = backs
-    values[step - 1 :: step] = texts
+        values[0::2], values[1::2] = backs, texts
     head = f"id: {event_id}\n".encode() if event_id else b""
     return (head + element * count + b"\n") % tuple(values)
 

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 from _venv import ROOT, venv_python
 
@@ -36,6 +37,17 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None
         except OSError:
             time.sleep(0.2)
     sys.exit(f"the service did not answer {url} within {timeout:.0f} s")
+
+
+def wait_for_logs(paths: list[Path], logger: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Wait until the demo logger has created every file, so the URL printed shows them at once."""
+    deadline = time.monotonic() + timeout
+    while not all(path.exists() for path in paths):
+        if logger.poll() is not None:
+            sys.exit("the demo logger exited; see its output above")
+        if time.monotonic() > deadline:
+            sys.exit(f"the demo logger did not create {', '.join(map(str, paths))} within {timeout:.0f} s")
+        time.sleep(0.1)
 
 
 def interrupt(signum: int, frame: object) -> None:
@@ -76,10 +88,12 @@ def main() -> None:
     }
     started: list[subprocess.Popen] = []
     try:
-        started.append(subprocess.Popen([python, "-m", "log_viewer.demo_logger", "--rate", "4"], cwd=project, env=env))
+        logger = subprocess.Popen([python, "-m", "log_viewer.demo_logger", "--rate", "4"], cwd=project, env=env)
+        started.append(logger)
         service = subprocess.Popen([bin_dir / "gunicorn", "-c", "gunicorn.conf.py"], cwd=project, env=env)
         started.append(service)
         wait_for(f"http://127.0.0.1:{args.port}/healthz", service)
+        wait_for_logs([project / "logs" / "app.log", project / "logs" / "worker" / "jobs.log"], logger)
         print(
             f"\n  Log viewer: http://127.0.0.1:{args.port}/logs/"
             f"\n  Username:   admin\n  Password:   {password}\n  (Ctrl-C to stop)\n",

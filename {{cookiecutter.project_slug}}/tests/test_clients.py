@@ -1,5 +1,7 @@
 import socket
+from types import SimpleNamespace
 
+from {{ cookiecutter.project_slug }} import clients
 from {{ cookiecutter.project_slug }}.clients import Clients
 
 
@@ -17,3 +19,35 @@ def test_a_stream_socket_keeps_segments_in_flight():
                 assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
             finally:
                 watch.close()
+
+
+def test_an_idle_socket_beats_once_per_heartbeat_and_never_later(monkeypatch):
+    """The worker's clock, stepped by hand (steps a little late, as a busy worker's are): an idle socket gets a
+    heartbeat after more than ``quiet`` and at most a heartbeat of silence, and an event puts the next one off."""
+    clock = SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(clients, "time", SimpleNamespace(monotonic=lambda: clock.now))
+    with socket.create_server(("127.0.0.1", 0)) as server, socket.create_connection(server.getsockname()) as client:
+        conn, _ = server.accept()
+        client.setblocking(False)
+        with conn:
+            environ = {"gunicorn.socket": conn, "SERVER_PROTOCOL": "HTTP/1.1", "REQUEST_METHOD": "GET"}
+            wheel = Clients(stall_seconds=60, send_buffer=4096, heartbeat=15)
+            watch = wheel.watch(environ)
+            watch.between_events = True
+            silent_since, gaps = clock.now, []
+            try:
+                for step in range(1, 480):  # two minutes
+                    clock.now = 1000.0 + step * wheel.period + 0.01 * (step % 7)
+                    if step == 200:  # an event goes out
+                        watch.last_sent = silent_since = clock.now
+                    wheel._beats()
+                    try:
+                        got = client.recv(4096)
+                    except BlockingIOError:
+                        continue
+                    assert got.endswith(b": keepalive\n\n\r\n")
+                    gaps.append(clock.now - silent_since)
+                    silent_since = clock.now
+            finally:
+                watch.close()
+    assert len(gaps) >= 7 and all(wheel.quiet < gap <= 15 for gap in gaps), gaps

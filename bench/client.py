@@ -36,7 +36,7 @@ class Viewer:
         raw: bool = False,
     ) -> None:
         self.address, self.path, self.headers, self.on_lines = address, path, headers, on_lines
-        self.raw = raw  # on_lines gets the whole events' bytes as they came (fields, markup and all)
+        self.raw = raw  # on_lines gets the stream's bytes as read (fields, markup and all)
         self.last_event_id: str | None = None
         self.retry = 3.0
         self.connected = Event()
@@ -98,40 +98,32 @@ class Viewer:
             if retry:
                 self.retry = int(retry[-1]) / 1000
             texts = _DATA.findall(block)
-            if texts and self.raw:
-                self.on_lines(self, "\n".join(texts), time.perf_counter())
-            elif texts:
+            if texts:
                 lines = html.unescape(_TAG.sub("", "\n".join(texts))).split("\n")
                 self.on_lines(self, lines, time.perf_counter())
 
     def _read_raw(self, response: http.client.HTTPResponse) -> None:
-        """Whole events as bytes, in one block per read: the caller counts what it looks for with one regex.
+        """The stream's bytes as read, piece by piece, uncopied: a piece may end inside an event or a line, and
+        the caller counts what it looks for across pieces.
 
-        Only the last event id (for a reconnection) and the retry field are read here.
+        Only the last event id (for a reconnection) and the retry field are read
+        here, from each piece's complete lines: one split between two pieces is
+        missed, and the next event's id stands for it.
         """
-        held: list[bytes] = []  # the pieces of an unfinished event, joined once it ends
-        while chunk := response.read1(256 * 1024):
-            ends_across = held and held[-1].endswith(b"\n") and chunk.startswith(b"\n")
-            if not ends_across and b"\n\n" not in chunk:
-                held.append(chunk)
-                continue
-            data = b"".join([*held, chunk]) if held else chunk
-            end = data.rfind(b"\n\n")
-            block, rest = data[: end + 1], data[end + 2 :]
-            held = [rest] if rest else []
-            event_id, retry = _last_field(block, b"id: "), _last_field(block, b"retry: ")
+        while piece := response.read1(256 * 1024):
+            event_id, retry = _last_field(piece, b"id: "), _last_field(piece, b"retry: ")
             if event_id is not None:
                 self.last_event_id = event_id.decode()
             if retry is not None:
                 self.retry = int(retry) / 1000
-            self.on_lines(self, block, time.perf_counter())
+            self.on_lines(self, piece, time.perf_counter())
 
 
 def _last_field(block: bytes, name: bytes) -> bytes | None:
-    """The value of the last ``name`` field of ``block`` (at a line's start), or None."""
+    """The value of the last ``name`` field of ``block`` (a whole line, after a newline), or None."""
     at = block.rfind(b"\n" + name)
-    start = at + 1 + len(name) if at >= 0 else len(name) if block.startswith(name) else -1
-    return block[start : block.find(b"\n", start)] if start >= 0 else None
+    end = block.find(b"\n", at + 1) if at >= 0 else -1
+    return block[at + 1 + len(name) : end] if end >= 0 else None
 
 
 def hold(address: tuple[str, int], path: str, headers: dict[str, str], count: int) -> None:

@@ -1,24 +1,33 @@
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 from {{ cookiecutter.project_slug }} import clients
 from {{ cookiecutter.project_slug }}.clients import Clients
 
 
-def test_a_stream_socket_keeps_segments_in_flight():
-    """However small ``batch_bytes``, the send buffer holds a few segments and the last one is not held back:
-    on loopback (a proxy on the same host) a segment is 64 KiB, and one at a time waits for delayed ACKs."""
-    with socket.create_server(("127.0.0.1", 0)) as server, socket.create_connection(server.getsockname()):
+@contextmanager
+def stream_socket(clock: Clients) -> Iterator[tuple[socket.socket, socket.socket, clients.ClientWatch]]:
+    """A loopback connection's two ends, the server's watched by ``clock`` as gunicorn's stream socket."""
+    with socket.create_server(("127.0.0.1", 0)) as server, socket.create_connection(server.getsockname()) as client:
         conn, _ = server.accept()
         with conn:
             environ = {"gunicorn.socket": conn, "SERVER_PROTOCOL": "HTTP/1.1", "REQUEST_METHOD": "GET"}
-            watch = Clients(stall_seconds=10, send_buffer=4096, heartbeat=15).watch(environ)
+            watch = clock.watch(environ)
             try:
-                segment = conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG)
-                assert conn.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) >= 2 * segment
-                assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+                yield conn, client, watch
             finally:
                 watch.close()
+
+
+def test_a_stream_socket_keeps_segments_in_flight():
+    """However small ``batch_bytes``, the send buffer holds a few segments and the last one is not held back:
+    on loopback (a proxy on the same host) a segment is 64 KiB, and one at a time waits for delayed ACKs."""
+    with stream_socket(Clients(stall_seconds=10, send_buffer=4096, heartbeat=15)) as (conn, _client, _watch):
+        segment = conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG)
+        assert conn.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) >= 2 * segment
+        assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
 
 
 def test_an_idle_socket_beats_once_per_heartbeat_and_never_later(monkeypatch):
@@ -26,28 +35,21 @@ def test_an_idle_socket_beats_once_per_heartbeat_and_never_later(monkeypatch):
     heartbeat after more than ``quiet`` and at most a heartbeat of silence, and an event puts the next one off."""
     clock = SimpleNamespace(now=1000.0)
     monkeypatch.setattr(clients, "time", SimpleNamespace(monotonic=lambda: clock.now))
-    with socket.create_server(("127.0.0.1", 0)) as server, socket.create_connection(server.getsockname()) as client:
-        conn, _ = server.accept()
+    wheel = Clients(stall_seconds=60, send_buffer=4096, heartbeat=15)
+    with stream_socket(wheel) as (_conn, client, watch):
         client.setblocking(False)
-        with conn:
-            environ = {"gunicorn.socket": conn, "SERVER_PROTOCOL": "HTTP/1.1", "REQUEST_METHOD": "GET"}
-            wheel = Clients(stall_seconds=60, send_buffer=4096, heartbeat=15)
-            watch = wheel.watch(environ)
-            watch.between_events = True
-            silent_since, gaps = clock.now, []
+        watch.between_events = True
+        silent_since, gaps = clock.now, []
+        for step in range(1, 480):  # two minutes
+            clock.now = 1000.0 + step * wheel.period + 0.01 * (step % 7)
+            if step == 200:  # an event goes out
+                watch.last_sent = silent_since = clock.now
+            wheel._beats()
             try:
-                for step in range(1, 480):  # two minutes
-                    clock.now = 1000.0 + step * wheel.period + 0.01 * (step % 7)
-                    if step == 200:  # an event goes out
-                        watch.last_sent = silent_since = clock.now
-                    wheel._beats()
-                    try:
-                        got = client.recv(4096)
-                    except BlockingIOError:
-                        continue
-                    assert got.endswith(b": keepalive\n\n\r\n")
-                    gaps.append(clock.now - silent_since)
-                    silent_since = clock.now
-            finally:
-                watch.close()
+                got = client.recv(4096)
+            except BlockingIOError:
+                continue
+            assert got.endswith(b": keepalive\n\n\r\n")
+            gaps.append(clock.now - silent_since)
+            silent_since = clock.now
     assert len(gaps) >= 7 and all(wheel.quiet < gap <= 15 for gap in gaps), gaps

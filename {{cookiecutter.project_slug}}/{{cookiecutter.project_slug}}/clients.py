@@ -32,6 +32,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
+from itertools import chain
 
 import gevent
 import gevent.socket
@@ -214,16 +215,15 @@ class Clients:
         this loop runs for every idle stream, so it is the per-stream cost of idling (besides the write).
         """
         now = time.monotonic()
-        step, period, quiet, due = int(now / self.period), self.period, self.quiet, self._due
-        while self._step <= step:
-            looked_at, self._step = due.pop(self._step, ()), self._step + 1
-            for watch in looked_at:
-                if watch.closed:
-                    continue
-                if watch.owed or (watch.between_events and now - watch.last_sent >= quiet):
-                    watch.beat(now)
-                when = now if watch.owed else watch.last_sent + quiet
-                due.setdefault(max(int(when / period) + 1, step + 1), []).append(watch)
+        step = int(now / self.period)
+        looked_at = [self._due.pop(taken, ()) for taken in range(self._step, step + 1)]
+        self._step = step + 1  # the steps to come: a watch looked at again goes to one of them
+        for watch in chain.from_iterable(looked_at):
+            if watch.closed:
+                continue
+            if watch.owed or (watch.between_events and now - watch.last_sent >= self.quiet):
+                watch.beat(now)
+            self._look_at(watch, now if watch.owed else watch.last_sent + self.quiet)
 
     def _drop_stalled(self) -> None:
         too_old = time.monotonic() - self.stall_seconds

@@ -53,3 +53,35 @@ def test_an_idle_socket_beats_once_per_heartbeat_and_never_later(monkeypatch):
             gaps.append(clock.now - silent_since)
             silent_since = clock.now
     assert len(gaps) >= 7 and all(wheel.quiet < gap <= 15 for gap in gaps), gaps
+
+
+def test_a_heartbeat_without_room_is_finished_at_the_next_steps_and_counts_as_a_stalled_send(monkeypatch):
+    """A client that stopped reading: the heartbeat is owed (its clock keeps looking every step, and the stall
+    clock sees a send under way); once the client reads again, the whole heartbeat follows what it had."""
+    clock = SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(clients, "time", SimpleNamespace(monotonic=lambda: clock.now))
+    wheel = Clients(stall_seconds=60, send_buffer=4096, heartbeat=15)
+    with stream_socket(wheel) as (conn, client, watch):
+        conn.setblocking(False)
+        filler = 0
+        for size in (65536, 1):  # the send buffer and the client's receive buffer, full to the last byte
+            try:
+                while True:
+                    filler += conn.send(b"x" * size)
+            except BlockingIOError:
+                pass
+        watch.between_events = True
+        for step in range(1, 5):  # past the quiet time, then a step more
+            clock.now = 1000.0 + 15 + step * wheel.period
+            wheel._beats()
+            assert watch.owed and watch.sending_since == 1000.0 + 15 + wheel.period
+        client.settimeout(5)
+        got = b""
+        while len(got) < filler:
+            got += client.recv(1 << 20)
+        clock.now += wheel.period
+        wheel._beats()
+        assert not watch.owed and watch.sending_since is None
+        while not got.endswith(clients.CHUNKED_KEEPALIVE):
+            got += client.recv(4096)
+        assert got == b"x" * filler + clients.CHUNKED_KEEPALIVE

@@ -38,6 +38,7 @@ import gevent
 import gevent.socket
 
 KEEPALIVE = b": keepalive\n\n"
+CHUNKED_KEEPALIVE = b"%X\r\n%s\r\n" % (len(KEEPALIVE), KEEPALIVE)  # one object for every watch: no cold copy each
 PIECE = 64 * 1024  # the most of an event handed to the server at once
 
 
@@ -89,9 +90,7 @@ class ClientWatch:
         self.sending_since: float | None = None
         self.last_sent = time.monotonic()
         # The heartbeat as it goes on the wire (None: the stream sends its own), framed as gunicorn frames events.
-        self.heartbeat: bytes | None = KEEPALIVE if chunked is False else None
-        if chunked:
-            self.heartbeat = b"%X\r\n%s\r\n" % (len(KEEPALIVE), KEEPALIVE)
+        self.heartbeat = None if chunked is None else CHUNKED_KEEPALIVE if chunked else KEEPALIVE
         self.owed = b""  # the part of a heartbeat the socket had no room for
         self.between_events = False  # the head is out and the stream is between two events: a heartbeat fits
         self.closed = False
@@ -118,19 +117,25 @@ class ClientWatch:
         finally:
             self.between_events = False  # gunicorn ends the response next: nothing more may be written
 
-    def beat(self, now: float) -> None:
-        """Write the heartbeat (or what is left of the last one) straight to the socket, without waiting."""
-        self.owed = self.owed or self.heartbeat
+    def beat(self, now: float) -> bool:
+        """Write the heartbeat (or what is left of the last one) straight to the socket, without waiting;
+        whether some of it is still owed (the socket had no room)."""
+        owed = self.owed or self.heartbeat
         try:
-            sent = os.write(self._fd, self.owed)
+            sent = os.write(self._fd, owed)
         except BlockingIOError:
             sent = 0
         except OSError:
             self.end("the client's connection failed")
-            return
-        self.owed = self.owed[sent:]
+            return False  # its stream ends: nothing is owed to it
         self.last_sent = now
-        self.sending_since = (self.sending_since or now) if self.owed else None  # not taken: a stalled send
+        if sent == len(owed):  # the usual case, kept short: the clock runs it for every idle stream
+            self.owed = b""
+            self.sending_since = None
+            return False
+        self.owed = owed[sent:]
+        self.sending_since = self.sending_since or now  # not taken: a stalled send
+        return True
 
     def _settle(self) -> None:
         """Finish a heartbeat the socket had no room for, before the next event (this greenlet waits for room)."""
@@ -214,16 +219,23 @@ class Clients:
         An idle stream is looked at once per heartbeat, at a step that starts after it has been ``quiet``:
         this loop runs for every idle stream, so it is the per-stream cost of idling (besides the write).
         """
-        now = time.monotonic()
+        now, quiet = time.monotonic(), self.quiet
         step = int(now / self.period)
         looked_at = [self._due.pop(taken, ()) for taken in range(self._step, step + 1)]
         self._step = step + 1  # the steps to come: a watch looked at again goes to one of them
+        beaten: list[ClientWatch] = []  # all due at the same step next: one list, extended once
+        owing: list[ClientWatch] = []  # the socket had no room: looked at again next step
         for watch in chain.from_iterable(looked_at):
             if watch.closed:
                 continue
-            if watch.owed or (watch.between_events and now - watch.last_sent >= self.quiet):
-                watch.beat(now)
-            self._look_at(watch, now if watch.owed else watch.last_sent + self.quiet)
+            if watch.owed or (watch.between_events and now - watch.last_sent >= quiet):
+                (owing if watch.beat(now) else beaten).append(watch)
+            else:
+                self._look_at(watch, watch.last_sent + quiet)
+        if beaten:
+            self._due.setdefault(int((now + quiet) / self.period) + 1, []).extend(beaten)
+        if owing:
+            self._due.setdefault(self._step, []).extend(owing)
 
     def _drop_stalled(self) -> None:
         too_old = time.monotonic() - self.stall_seconds

@@ -42,6 +42,8 @@ import subprocess  # noqa: E402
 import time  # noqa: E402
 import urllib.parse  # noqa: E402
 import urllib.request  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager, suppress  # noqa: E402
 from dataclasses import dataclass, field, replace  # noqa: E402
 
 import gevent  # noqa: E402
@@ -332,10 +334,47 @@ def ask(holder: subprocess.Popen) -> tuple[int, int]:
     return int(connected), int(refused)
 
 
-def idle(system: System, viewers: int, window: float) -> dict:
+LOOPBACK_RPS = Path("/sys/class/net/lo/queues/rx-0/rps_cpus")
+
+
+def can_steer() -> bool:
+    """Whether the loopback's receive path can be moved to another core (root, two cores to use)."""
+    return os.geteuid() == 0 and len(os.sched_getaffinity(0)) >= 2 and os.access(LOOPBACK_RPS, os.W_OK)
+
+
+@contextmanager
+def receive_path_elsewhere(server: list[int], clients: list[int]) -> Iterator[None]:
+    """Loopback as a network does it: the server on one core, the clients on another, and packets received on
+    loopback handled on the clients' core (RPS), not inside the server's ``write``. Undone on leaving.
+
+    On loopback the sender's ``write`` runs the receiver's TCP too (and the receiver's quick ACK back): work a
+    remote browser's machine does. Steered, the server is also spared the ACKs it receives, which a real
+    network's server does handle: so the steered figure is a lower bound of the server's cost, the plain
+    one an upper bound.
+    """
+    cpus = sorted(os.sched_getaffinity(0))
+    server_cpu, client_cpu = cpus[0], cpus[-1]
+    rps = LOOPBACK_RPS.read_text().strip()
+    affinity = {pid: os.sched_getaffinity(pid) for pid in server + clients}
+    try:
+        LOOPBACK_RPS.write_text(f"{1 << client_cpu:x}\n")
+        for pid in server:
+            os.sched_setaffinity(pid, {server_cpu})
+        for pid in clients:
+            os.sched_setaffinity(pid, {client_cpu})
+        yield
+    finally:
+        LOOPBACK_RPS.write_text(f"{rps}\n")
+        for pid, cpus in affinity.items():
+            with suppress(ProcessLookupError):
+                os.sched_setaffinity(pid, cpus)
+
+
+def idle(system: System, viewers: int, window: float, steered: bool = False) -> dict:
     """``viewers`` streams of a quiet file held open: the server's CPU (and kernel share) and memory per viewer.
 
-    The viewers live in client processes of their own (``client.py``), 10,000 each.
+    The viewers live in client processes of their own (``client.py``), 10,000 each. With ``steered`` (and
+    the rights for it), a second window measures the same with the loopback's receive path on another core.
     """
     name = "idle.log"
     with open(system.log_dir / name, "w") as fh:
@@ -361,13 +400,15 @@ def idle(system: System, viewers: int, window: float) -> dict:
             time.sleep(0.5)
             counts = [ask(holder) for holder in holders]
         time.sleep(SETTLE["idle"])
-        cpu_before, kernel_before, wall_before = system.cpu_seconds(), system.cpu_seconds(True), time.perf_counter()
-        time.sleep(window)
-        wall = time.perf_counter() - wall_before
-        cpu = (system.cpu_seconds() - cpu_before) / wall
-        kernel = (system.cpu_seconds(True) - kernel_before) / wall
+        cpu, kernel = cpu_share(system, window)
         rss = system.rss_kib()
         counts = [ask(holder) for holder in holders]
+        steered_figures = {}
+        if steered and can_steer():
+            with receive_path_elsewhere(system.pids(), [holder.pid for holder in holders]):
+                time.sleep(SETTLE["idle"])
+                steered_cpu, steered_kernel = cpu_share(system, window)
+                steered_figures = {"steered_cpu_percent": steered_cpu, "steered_kernel_percent": steered_kernel}
     finally:
         for holder in holders:
             holder.stdin.close()
@@ -383,11 +424,32 @@ def idle(system: System, viewers: int, window: float) -> dict:
         "viewers": viewers,
         "connected": held,
         "refusals": sum(count[1] for count in counts),
-        "cpu_percent_of_one_core": round(cpu * 100, 2),
-        "kernel_percent_of_one_core": round(kernel * 100, 2),
+        "cpu_percent_of_one_core": cpu,
+        "kernel_percent_of_one_core": kernel,
         "rss_kib": rss,
         "kib_per_viewer": round((rss - baseline_rss) / max(held, 1), 1),
+        **steered_figures,
     }
+
+
+def steered_text(figures: dict) -> str:
+    if "steered_cpu_percent" not in figures:
+        return ""
+    return (
+        f"; with the loopback's receive path on the other core: {figures['steered_cpu_percent']}% "
+        f"({figures['steered_kernel_percent']} in the kernel)"
+    )
+
+
+def cpu_share(system: System, window: float) -> tuple[float, float]:
+    """The server's CPU over the next ``window`` seconds, all of it and the kernel's, in % of one core."""
+    cpu_before, kernel_before, wall_before = system.cpu_seconds(), system.cpu_seconds(True), time.perf_counter()
+    time.sleep(window)
+    wall = time.perf_counter() - wall_before
+    return tuple(
+        round((now - before) / wall * 100, 2)
+        for now, before in ((system.cpu_seconds(), cpu_before), (system.cpu_seconds(True), kernel_before))
+    )
 
 
 def stalled(system: System, readers: int, megabytes: int) -> dict:
@@ -967,12 +1029,13 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
             for viewers in idle_sizes if "idle" in scenarios else ():
                 system.stop()  # a fresh server: memory the last scenario left in the workers is no viewer's
                 system.start()
-                figures[f"idle_{viewers}"] = idle(system, viewers, sizes["idle_window"])
+                steered = not smoke and viewers == max(idle_sizes)
+                figures[f"idle_{viewers}"] = idle(system, viewers, sizes["idle_window"], steered)
                 print(system.name, f"idle_{viewers}", figures[f"idle_{viewers}"], flush=True)
             if "idle" in scenarios and system.name == "ours":  # the heartbeats alone, from a bare loop
                 viewers, floor = max(idle_sizes), heartbeat_floor(system)
                 try:
-                    figures[f"idle_floor_{viewers}"] = idle(floor, viewers, sizes["idle_window"])
+                    figures[f"idle_floor_{viewers}"] = idle(floor, viewers, sizes["idle_window"], not smoke)
                 finally:
                     floor.stop()
                 print("floor", f"idle_{viewers}", figures[f"idle_floor_{viewers}"], flush=True)
@@ -1210,13 +1273,14 @@ def main() -> None:
             print(
                 f"\nIdle (ours), {viewers:,} viewers on a fresh server: {f['cpu_percent_of_one_core']}% of a core "
                 f"({f['kernel_percent_of_one_core']} of it in the kernel), {f['kib_per_viewer']} KiB per viewer "
-                f"(targets at 20,000: 2% and 24 KiB)"
+                f"(targets at 20,000: 2% and 24 KiB)" + steered_text(f)
             )
         f = results["systems"].get("ours", {}).get(f"idle_floor_{viewers}")
         if f:
             print(
                 f"The heartbeats alone to the same {viewers:,} viewers, from a bare loop of os.write (bench/floor.py): "
                 f"{f['cpu_percent_of_one_core']}% of a core ({f['kernel_percent_of_one_core']} in the kernel)"
+                + steered_text(f)
             )
     if "burst_million" in results["systems"].get("ours", {}):
         f = results["systems"]["ours"]["burst_million"]

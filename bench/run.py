@@ -874,12 +874,13 @@ def throughput(system: System, rates: tuple[int, ...], seconds: float, minute: f
         wait_for_port(port)
         url = f"http://127.0.0.1:{port}/"
         theirs = browser_run("throughput_browser.py", url, "-", "-", str(other), rates_text, str(seconds), "frontail")
-    finally:
-        server.terminate()
+    finally:  # the whole group: frontail follows the file with a `tail -F` of its own, which outlives it
+        with suppress(ProcessLookupError):  # all of it gone already
+            os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(10)
         except subprocess.TimeoutExpired:  # still busy with the backlog it could not keep up with
-            server.kill()
+            os.killpg(server.pid, signal.SIGKILL)
             server.wait()
     return figures | {"frontail": theirs}
 

@@ -160,13 +160,18 @@ class System:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
         return [self.process.pid, *map(int, children)]
 
-    def cpu_seconds(self, kernel: bool | None = None) -> float:
-        """User and kernel time of the master and workers (``kernel``: only the kernel's, or only the user's)."""
-        total = 0
+    def cpu_times(self) -> tuple[float, float]:
+        """User and kernel time of the master and workers together, and the kernel's alone."""
+        total = kernel = 0
         for pid in self.pids():
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) if kernel is not True else 0) + (int(fields[12]) if kernel is not False else 0)
-        return total / os.sysconf("SC_CLK_TCK")
+            total += int(fields[11]) + int(fields[12])
+            kernel += int(fields[12])
+        tick = os.sysconf("SC_CLK_TCK")
+        return total / tick, kernel / tick
+
+    def cpu_seconds(self) -> float:
+        return self.cpu_times()[0]
 
     def rss_kib(self) -> int:
         total = 0
@@ -443,13 +448,10 @@ def steered_text(figures: dict) -> str:
 
 def cpu_share(system: System, window: float) -> tuple[float, float]:
     """The server's CPU over the next ``window`` seconds, all of it and the kernel's, in % of one core."""
-    cpu_before, kernel_before, wall_before = system.cpu_seconds(), system.cpu_seconds(True), time.perf_counter()
+    (cpu, kernel), started = system.cpu_times(), time.perf_counter()
     time.sleep(window)
-    wall = time.perf_counter() - wall_before
-    return tuple(
-        round((now - before) / wall * 100, 2)
-        for now, before in ((system.cpu_seconds(), cpu_before), (system.cpu_seconds(True), kernel_before))
-    )
+    (cpu_now, kernel_now), wall = system.cpu_times(), time.perf_counter() - started
+    return round((cpu_now - cpu) / wall * 100, 2), round((kernel_now - kernel) / wall * 100, 2)
 
 
 def stalled(system: System, readers: int, megabytes: int) -> dict:

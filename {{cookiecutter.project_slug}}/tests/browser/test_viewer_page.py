@@ -148,6 +148,39 @@ def test_page_keeps_no_more_than_the_cap(page, log_dir):
     assert 100 <= len(window) <= cap and window == [f"bulk {i}" for i in range(20000 - len(window), 20000)]
 
 
+def frame_until_shown(page, text: str) -> None:
+    """Under a paused clock: give the lines time to arrive, then run one animation frame, until ``text`` shows."""
+    for _ in range(20):
+        page.wait_for_timeout(250)  # the driver's time: the page's clock stays paused
+        page.clock.run_for(17)
+        if text in shown(page):
+            return
+    raise AssertionError(f"{text!r} never shown")
+
+
+def test_a_fast_log_builds_only_the_newest_lines_even_after_a_quieter_frame(page, log_dir):
+    """While lines come fast, a frame that gets fewer does not let the next one build a whole burst,
+    and once the log has been quiet for a while a burst is shown whole again."""
+    log = log_dir / "app.log"
+    append_lines(log, ["start"])
+    page.clock.install()
+    open_viewer(page)
+    page.clock.pause_at(page.evaluate("Date.now()") + 1000)  # frames run only when the test says
+    frame_until_shown(page, "start")
+    append_lines(log, [f"a {i}" for i in range(150)])  # more than two screenfuls: the log is fast
+    frame_until_shown(page, "a 149")
+    append_lines(log, [f"b {i}" for i in range(20)])  # a quieter frame
+    frame_until_shown(page, "b 19")
+    append_lines(log, [f"c {i}" for i in range(200)])
+    frame_until_shown(page, "c 199")
+    window = shown(page)
+    assert len(window) < 200 and window == [f"c {i}" for i in range(200 - len(window), 200)]
+    page.clock.run_for(1000)  # quiet: the next burst is shown whole, after the lines already there
+    append_lines(log, [f"d {i}" for i in range(200)])
+    frame_until_shown(page, "d 199")
+    assert shown(page) == window + [f"d {i}" for i in range(200)]
+
+
 def test_killed_worker_reconnecting_then_live_no_line_lost_or_doubled(page, server, log_dir):
     log = log_dir / "app.log"
     append_lines(log, ["line 0"])

@@ -136,16 +136,20 @@
   // --- lines arriving ------------------------------------------------------
   // Lines to show wait for the next animation frame: one insertion (and one trim)
   // per frame however many events came. A frame lays out every line it adds and
-  // every line kept (a slow machine: ~35 us and ~5 us each), so while following
-  // the page keeps few lines, and builds few a frame: a frame builds at most
-  // FRAME_LINES (a burst is shown whole), and while the log stays fast (frame
-  // after frame with more than two screenfuls) only the newest two screenfuls:
-  // the others would scroll past unseen within the frame. Either way the window
-  // then starts afresh with the lines built. None is lost: scrolling up reads
-  // the others back.
-  const FRAME_LINES = 500;
+  // every line kept (a slow machine: ~35 us and ~5 us each; with the parsing,
+  // ~50 us per line built), so while following the page keeps few lines, and
+  // builds few a frame: at most FRAME_LINES, what a slow machine builds within a
+  // frame (a burst that size is shown whole), and while the log is fast (a frame
+  // got more than two screenfuls within FAST_FOR) only the newest two screenfuls:
+  // the others would scroll past unseen within the frame. The log counts as fast
+  // for a while, not frame by frame: at a few thousand lines a second frames get
+  // more and fewer than two screenfuls in turn, and each of the fewer would let
+  // the next build the most. Either way the window then starts afresh with the
+  // lines built. None is lost: scrolling up reads the others back.
+  const FRAME_LINES = 250;
+  const FAST_FOR = 500;       // ms
   const FOLLOW_WINDOW = 500;  // the lines kept while following the end
-  let fastFrames = 0;         // frames in a row that got more than two screenfuls
+  let fastUntil = 0;          // when the log stops counting as fast (performance.now())
   let incoming = [];          // the data of events not yet shown, oldest first
   let incomingLines = 0;
   let frame = 0;
@@ -180,8 +184,9 @@
     if (!incoming.length) return;
     const count = incomingLines;
     const screens = Math.max(100, 2 * seenAtTheEnd);
-    fastFrames = count > screens ? fastFrames + 1 : 0;
-    const frameLines = fastFrames > 1 ? screens : FRAME_LINES;
+    const now = performance.now();
+    const frameLines = now < fastUntil ? screens : FRAME_LINES;
+    if (count > screens) fastUntil = now + FAST_FOR;
     let html;
     if (follow && count > frameLines) {
       // Faster than a frame can build: the newest lines only, and the window starts with them

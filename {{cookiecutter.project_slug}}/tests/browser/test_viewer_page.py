@@ -159,8 +159,8 @@ def frame_until_shown(page, text: str) -> None:
 
 
 def test_a_fast_log_builds_only_the_newest_lines_even_after_a_quieter_frame(page, log_dir):
-    """While lines come fast, a frame that gets fewer does not let the next one build a whole burst,
-    and once the log has been quiet for a while a burst is shown whole again."""
+    """While lines come fast, a frame that gets fewer does not let the next one build a whole burst;
+    once the log has been quiet for a while a burst is shown whole again, if a frame can build it."""
     log = log_dir / "app.log"
     append_lines(log, ["start"])
     page.clock.install()
@@ -179,6 +179,11 @@ def test_a_fast_log_builds_only_the_newest_lines_even_after_a_quieter_frame(page
     append_lines(log, [f"d {i}" for i in range(200)])
     frame_until_shown(page, "d 199")
     assert shown(page) == window + [f"d {i}" for i in range(200)]
+    page.clock.run_for(1000)  # quiet again, but a burst bigger than a frame builds: its newest lines only
+    append_lines(log, [f"e {i}" for i in range(300)])
+    frame_until_shown(page, "e 299")
+    window = shown(page)
+    assert len(window) < 200 and window == [f"e {i}" for i in range(300 - len(window), 300)]
 
 
 def test_killed_worker_reconnecting_then_live_no_line_lost_or_doubled(page, server, log_dir):

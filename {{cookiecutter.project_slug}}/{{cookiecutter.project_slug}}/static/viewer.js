@@ -138,14 +138,15 @@
   // per frame however many events came. A frame lays out every line it adds and
   // every line kept (a slow machine: ~35 us and ~5 us each; with the parsing,
   // ~50 us per line built), so while following the page keeps few lines, and
-  // builds few a frame: at most FRAME_LINES, what a slow machine builds within a
-  // frame (a burst that size is shown whole), and while the log is fast (a frame
-  // got more than two screenfuls within FAST_FOR) only the newest two screenfuls:
-  // the others would scroll past unseen within the frame. The log counts as fast
-  // for a while, not frame by frame: at a few thousand lines a second frames get
-  // more and fewer than two screenfuls in turn, and each of the fewer would let
-  // the next build the most. Either way the window then starts afresh with the
-  // lines built. None is lost: scrolling up reads the others back.
+  // builds few a frame. A burst of at most FRAME_LINES (what a slow machine
+  // builds within a frame) is shown whole; a bigger one, or any lines while the
+  // log is fast (a frame got more than two screenfuls within FAST_FOR), only as
+  // the newest two screenfuls: the others would scroll past unseen within the
+  // frame. The log counts as fast for a while, not frame by frame: at a few
+  // thousand lines a second frames get more and fewer than two screenfuls in
+  // turn, and each of the fewer would let the next build a whole burst. When
+  // only the newest are built the window starts afresh with them. None is lost:
+  // scrolling up reads the others back.
   const FRAME_LINES = 250;
   const FAST_FOR = 500;       // ms
   const FOLLOW_WINDOW = 500;  // the lines kept while following the end
@@ -185,7 +186,7 @@
     const count = incomingLines;
     const screens = Math.max(100, 2 * seenAtTheEnd);
     const now = performance.now();
-    const frameLines = now < fastUntil ? screens : FRAME_LINES;
+    const frameLines = now < fastUntil || count > FRAME_LINES ? screens : FRAME_LINES;
     if (count > screens) fastUntil = now + FAST_FOR;
     let html;
     if (follow && count > frameLines) {

@@ -148,19 +148,26 @@ def test_page_keeps_no_more_than_the_cap(page, log_dir):
     assert 100 <= len(window) <= cap and window == [f"bulk {i}" for i in range(20000 - len(window), 20000)]
 
 
+def next_frame(page) -> None:
+    """Under a paused clock: give lines time to arrive, then run one animation frame (the fake clock's
+    frames are 16 ms apart)."""
+    page.wait_for_timeout(250)  # the driver's time: the page's clock stays paused
+    page.clock.run_for(16)
+
+
 def frame_until_shown(page, text: str) -> None:
-    """Under a paused clock: give the lines time to arrive, then run one animation frame, until ``text`` shows."""
+    """Under a paused clock: run animation frames one by one until ``text`` shows."""
     for _ in range(20):
-        page.wait_for_timeout(250)  # the driver's time: the page's clock stays paused
-        page.clock.run_for(17)
+        next_frame(page)
         if text in shown(page):
             return
     raise AssertionError(f"{text!r} never shown")
 
 
 def test_a_fast_log_builds_only_the_newest_lines_even_after_a_quieter_frame(page, log_dir):
-    """While lines come fast, a frame that gets fewer does not let the next one build a whole burst;
-    once the log has been quiet for a while a burst is shown whole again, if a frame can build it."""
+    """While lines come fast, every other frame builds, and a frame that gets fewer lines does not let the
+    next one build a whole burst; once the log has been quiet for a while a burst is shown whole again, if a
+    frame can build it."""
     log = log_dir / "app.log"
     append_lines(log, ["start"])
     page.clock.install()
@@ -170,6 +177,8 @@ def test_a_fast_log_builds_only_the_newest_lines_even_after_a_quieter_frame(page
     append_lines(log, [f"a {i}" for i in range(150)])  # more than two screenfuls: the log is fast
     frame_until_shown(page, "a 149")
     append_lines(log, [f"b {i}" for i in range(20)])  # a quieter frame
+    next_frame(page)
+    assert "b 19" not in shown(page), "the frame right after one that built built too, while the log is fast"
     frame_until_shown(page, "b 19")
     append_lines(log, [f"c {i}" for i in range(200)])
     frame_until_shown(page, "c 199")

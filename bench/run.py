@@ -1231,7 +1231,7 @@ def throughput_table(f: dict) -> str:
         lines.append(
             f"\nOurs for {row['seconds']:g} s at {row['rate']:,} lines/s: newest on screen "
             f"{row['newest_on_screen_p50_ms']} / {row['newest_on_screen_p99_ms']} ms, worst frame gap "
-            f"{row['worst_frame_gap_ms']} ms, {row.get('worst_frame_gap_at_s')} s in "
+            f"{row['worst_frame_gap_ms']} ms, {row['worst_frame_gap_at_s']} s in "
             f"({row['frame_gaps_over_50_ms']} over 50 ms), heap max "
             f"{row['heap_max_mb']} MB, at the end {row['heap_end_mb']} MB (target under 50 MB over a minute)"
         )

@@ -80,14 +80,15 @@ def measure(system: str, base: str, password: str, name: str, path: Path, rate: 
         gaps = page.evaluate("window.gaps")[10:]  # the page's own start is not the log's doing
         heap.append(cdp.send("Runtime.getHeapUsage")["usedSize"])
         elements = page.locator(f"{container} > *").count()
+    worst = gaps.index(max(gaps)) if gaps else None
     return {
         "rate": rate,
         "seconds": seconds,
         "newest_on_screen_p50_ms": round(statistics.median(lateness), 1) if lateness else None,
         "newest_on_screen_p99_ms": round(lateness[int(0.99 * (len(lateness) - 1))], 1) if lateness else None,
-        "worst_frame_gap_ms": round(max(gaps), 1) if gaps else None,
+        "worst_frame_gap_ms": round(gaps[worst], 1) if gaps else None,
         # When it ended, in seconds after the first counted frame: the page's warm-up, or the steady state.
-        "worst_frame_gap_at_s": round(sum(gaps[: gaps.index(max(gaps)) + 1]) / 1000, 1) if gaps else None,
+        "worst_frame_gap_at_s": round(sum(gaps[: worst + 1]) / 1000, 1) if gaps else None,
         "frame_gaps_over_50_ms": sum(1 for gap in gaps if gap > 50),
         "heap_max_mb": round(max(heap) / 1e6, 1),
         "heap_end_mb": round(heap[-1] / 1e6, 1),

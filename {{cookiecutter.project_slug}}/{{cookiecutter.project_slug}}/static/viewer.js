@@ -190,16 +190,15 @@
       return;
     }
     built = now;
-    flush();
+    flush(now);
   }
 
-  function flush() {
+  function flush(now = performance.now()) {
     if (frame) cancelAnimationFrame(frame);
     frame = 0;
     if (!incoming.length) return;
     const count = incomingLines;
     const screens = Math.max(100, 2 * seenAtTheEnd);
-    const now = performance.now();
     const frameLines = now < fastUntil || count > FRAME_LINES ? screens : FRAME_LINES;
     if (count > screens) fastUntil = now + FAST_FOR;
     let html;

@@ -17,7 +17,7 @@ from {{ cookiecutter.project_slug }}.history import (
     read_from,
     read_last,
 )
-from {{ cookiecutter.project_slug }}.tailer import CUT_MARKER
+from {{ cookiecutter.project_slug }}.text import CUT_MARKER
 
 LIMIT = 1000  # max_line_length in these tests
 

@@ -10,7 +10,8 @@ import pytest
 from helpers import make_tailer
 
 from {{ cookiecutter.project_slug }}.cursor import Cursor, fingerprint, positions
-from {{ cookiecutter.project_slug }}.tailer import NotRegularFile, Tailer, backlog_start, open_log
+from {{ cookiecutter.project_slug }}.family import NotRegularFile, open_log
+from {{ cookiecutter.project_slug }}.tailer import Tailer, backlog_start
 from {{ cookiecutter.project_slug }}.watcher import look
 
 

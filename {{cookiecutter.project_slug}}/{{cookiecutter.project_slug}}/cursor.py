@@ -5,6 +5,11 @@ that offset. The fingerprint tells a file that was truncated and written again
 past the offset from one that only grew, and it picks the right copy after a
 copytruncate rotation. An event id is the place just past the last line sent.
 
+An event id also carries ``written``: when its file was last written, in
+epoch milliseconds, as the stream saw it (``1f-2a00-c0ffee.19a3c4e5f00``). A
+viewer resuming after its file was deleted goes on with the oldest file of the
+log's family written since (``family.written_after``), not the live file's start.
+
 A line's position (``data-at``) is a cursor with ``back``: the line starts
 ``back`` bytes before the checked offset (``1f-2a00-c0ffee~51``). The lines of
 one event or answer share one checked offset, just past the last of them (the
@@ -20,7 +25,7 @@ import zlib
 from dataclasses import dataclass
 
 FINGERPRINT_BYTES = 64
-_FORMAT = re.compile(r"([0-9a-f]{1,16})-([0-9a-f]{1,16})-([0-9a-f]{1,8})(?:~([0-9a-f]{1,16}))?")
+_FORMAT = re.compile(r"([0-9a-f]{1,16})-([0-9a-f]{1,16})-([0-9a-f]{1,8})(?:\.([0-9a-f]{1,12}))?(?:~([0-9a-f]{1,16}))?")
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ class Cursor:
     offset: int
     fingerprint: int = 0
     back: int = 0
+    written: int = 0  # the file's last write as the stream saw it, epoch ms (0: not said)
 
     @property
     def position(self) -> int:
@@ -37,6 +43,8 @@ class Cursor:
 
     def encode(self) -> str:
         base = f"{self.inode:x}-{self.offset:x}-{self.fingerprint:x}"
+        if self.written:
+            base += f".{self.written:x}"
         return f"{base}~{self.back:x}" if self.back else base
 
     @classmethod
@@ -45,10 +53,10 @@ class Cursor:
         match = _FORMAT.fullmatch(text.strip())
         if not match:
             raise ValueError(f"malformed cursor {text[:80]!r}")
-        inode, offset, fingerprint, back = (int(part or "0", 16) for part in match.groups())
+        inode, offset, fingerprint, written, back = (int(part or "0", 16) for part in match.groups())
         if back > offset:
             raise ValueError(f"cursor {text[:80]!r} points before the start of its file")
-        return cls(inode, offset, fingerprint, back)
+        return cls(inode, offset, fingerprint, back, written)
 
 
 def positions(anchor: Cursor, starts: list[int]) -> list[str]:

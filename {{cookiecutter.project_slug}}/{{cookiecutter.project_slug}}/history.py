@@ -13,10 +13,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import family
 from .cursor import Cursor, fingerprint_at
+from .family import open_log
 from .moments import first_at_or_after, parse_moment
 from .refused import Refused
-from .tailer import decode_lines, holds, open_log, rotated_siblings
+from .text import decode_lines
 
 BLOCK = 64 * 1024
 ONE_READ = 1024 * 1024  # lines spanning more than this are read one by one, each only as far as it is kept
@@ -77,17 +79,17 @@ def locate(log: Path, at: At) -> tuple[str, int]:
             raise AtRefused(400, f"byte offset {at} is past the end of the file ({size} bytes)")
         return str(log), _line_start(str(log), at)
     assert isinstance(at, Cursor)
-    siblings = rotated_siblings(log, compressed=False)
-    same_inode = [str(log)] if os.stat(log).st_ino == at.inode else []
-    same_inode += [entry.path for entry in siblings if entry.inode() == at.inode]
-    # Then a copytruncate copy (shifted further since, maybe), newest first: another inode, the same bytes.
-    copies = [entry.path for entry in sorted(siblings, key=lambda entry: -entry.stat().st_mtime_ns)]
-    for path in dict.fromkeys(same_inode + copies):
-        if holds(path, at.offset, at.fingerprint):
-            return path, _line_start(path, at.position)
-    if same_inode and os.stat(same_inode[0]).st_size < at.offset:
+    member = family.holding(log, at)
+    if member and member.compression:
+        raise AtRefused(
+            410, f"that line is now in {member.name}, a compressed file: search for it, or download that file"
+        )
+    if member:
+        return member.path, _line_start(member.path, at.position)
+    own = [member for member in family.members(log) if member.inode == at.inode and not member.compression]
+    if own and os.stat(own[0].path).st_size < at.offset:
         # Truncated below the position and no copy kept: the nearest line that still exists, its last.
-        path = same_inode[0]
+        path = own[0].path
         return path, _line_start(path, max(0, os.stat(path).st_size - 1))
     foreign = _other_file_with_inode(log, at.inode)
     if foreign:
@@ -96,7 +98,7 @@ def locate(log: Path, at: At) -> tuple[str, int]:
 
 
 def _other_file_with_inode(log: Path, inode: int) -> str | None:
-    siblings = {entry.path for entry in rotated_siblings(log)}
+    siblings = {member.path for member in family.siblings(log)}
     try:
         with os.scandir(log.parent) as entries:
             return next(

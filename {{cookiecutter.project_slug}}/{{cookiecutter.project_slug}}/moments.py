@@ -23,8 +23,8 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
+from .family import open_log
 from .refused import Refused
-from .tailer import open_log
 
 BLOCK = 64 * 1024
 HEAD = 160  # a stamp is looked for this far into a line

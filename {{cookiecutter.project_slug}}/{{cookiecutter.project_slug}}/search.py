@@ -6,9 +6,10 @@ backtracking), and byte offsets in its JSON output. The worker only reads that
 output through gevent's cooperative pipes, so a search never stalls the live
 streams of the same worker. One ``rg`` per file, or per core for a big file
 (its parts scanned at once, their matches still in file order): the current
-file first, then its rotated siblings from newest to oldest, ``.gz`` ones
-decompressed by ISA-L (python-isal's ``igzip``, several times ``gzip``'s
-speed) in a process of its own.
+file first, then its rotated siblings from newest to oldest (the log's family,
+``family.py``), compressed ones decompressed in a process of their own (ISA-L
+for gzip, several times ``gzip``'s speed; Python's ``bz2`` and ``lzma``;
+``zstandard``).
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ from pathlib import Path
 import gevent
 import gevent.queue
 
-from . import sse
+from . import family, sse
 from .cursor import FINGERPRINT_BYTES, Cursor, fingerprint, fingerprint_at, positions
+from .family import open_log
 from .levels import kept, level_of
 from .processes import Process
 from .refused import Refused
-from .tailer import cut, open_log, rotated_siblings
+from .text import cut
 
 PROGRESS_SECONDS = 0.5
 EVENT_LINES = 200  # matches per event at most
@@ -42,7 +44,6 @@ SCAN_NICENESS = 19
 QUEUED_READS = 64  # per part: how many reads of ripgrep's output may wait (a later part runs ahead)
 READ_BYTES = 64 * 1024
 END_POLL_SECONDS = 0.005  # how often a part's ripgrep is checked for having passed its end
-GUNZIP = [sys.executable, "-I", "-m", "isal.igzip", "-dc"]
 
 
 class SearchRefused(Refused):
@@ -101,9 +102,8 @@ def check(query: Query, rg: str) -> None:
 
 
 def files_to_search(log: Path) -> list[Path]:
-    """The log, then its rotated siblings (``.gz`` too) from the most recently written to the oldest."""
-    siblings = sorted(rotated_siblings(log), key=lambda entry: -entry.stat(follow_symlinks=False).st_mtime_ns)
-    return [log, *(Path(entry.path) for entry in siblings)]
+    """The log, then its rotated siblings (compressed ones too) from the newest to the oldest."""
+    return [log, *(Path(member.path) for member in reversed(family.siblings(log)))]
 
 
 @dataclass
@@ -130,7 +130,7 @@ class _Part:
     holds, then the next read), so once it has read past ``end`` and then read
     again, every line before ``end`` has been searched and its matches
     written: it is killed there, and its matches past ``end`` (the next
-    part's) are dropped. A compressed file comes through ``GUNZIP`` (a
+    part's) are dropped. A compressed file comes through its ``UNPACK_COMMANDS`` (a
     corrupt one is its note). Both run at the lowest priority: a scan takes
     only the cores the live streams leave.
     """
@@ -141,10 +141,11 @@ class _Part:
         os.lseek(self.position, start, os.SEEK_SET)
         try:
             stdin = self.position
-            if path.name.endswith(".gz"):
+            compression = family.compression_of(path)
+            if compression:
                 stdin, write = os.pipe()
                 try:
-                    self.source = Process(GUNZIP, stdin=self.position, stdout=write)
+                    self.source = Process(family.UNPACK_COMMANDS[compression], stdin=self.position, stdout=write)
                 finally:
                     os.close(write)
             try:
@@ -236,7 +237,7 @@ def _parts(rg: str, query: Query, path: Path, fd: int) -> list[_Part]:
     """One ripgrep per core for a big uncompressed file, each from a line start near an equal share; else one."""
     size = os.fstat(fd).st_size
     starts = [0]
-    if not path.name.endswith(".gz"):
+    if not family.compression_of(path):
         count = min(len(os.sched_getaffinity(0)), size // PART_BYTES)
         for part in range(1, count):
             at = size * part // count
@@ -292,6 +293,7 @@ def search(files: list[Path], names: list[str], query: Query, rg: str, max_line_
         except OSError as error:
             notes.append(f"{name}: {error.strerror or error}")
             continue
+        packed = bool(family.compression_of(path))
         with fh:
             try:
                 parts = _parts(rg, query, path, fh.fileno())
@@ -311,7 +313,7 @@ def search(files: list[Path], names: list[str], query: Query, rg: str, max_line_
                         batch = batch[: query.limit - matches]
                         for first in range(0, len(batch), EVENT_LINES):
                             event = batch[first : first + EVENT_LINES]
-                            yield _matches_event(event, name, fh.fileno(), path.name.endswith(".gz"), max_line_length)
+                            yield _matches_event(event, name, fh.fileno(), packed, max_line_length)
                         matches += len(batch)
                         truncated = matches >= query.limit
                         if not ended and not truncated and time.monotonic() - last_progress >= PROGRESS_SECONDS:

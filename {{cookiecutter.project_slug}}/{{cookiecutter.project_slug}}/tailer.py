@@ -15,47 +15,46 @@ the viewer needs:
   state directory instead (one per stream, removed when the stream ends);
 * it crashes when the log is missing between rotation steps (that is "not
   yet" here), and never leaves a rotated file that ends in half a line;
-* it recognises only known rotated names; a file renamed to any name in the
-  same directory is also found by its inode, and a copytruncate copy must
-  match the cursor's fingerprint;
+* it recognises only a few rotated names, reads only gzip among compressed
+  files, and looks at no bytes; the cursor's file is found in the log's family
+  (``family.py``): by its inode, or as a copy (copytruncate's, or a compressed
+  one) holding the cursor's bytes; a cursor whose file is gone goes on with the
+  oldest member written since (the event id says when its file was last
+  written), not the log's start, with a ``reset`` notice;
 * after a rotated file it jumps to the log itself, skipping every file rotated
   in between (a storm of rotations between two reads); we move to the next
-  rotated sibling in the order they were written (``next_in_rotation``), and
+  member of the family, compressed ones included (``family.after``), and
   only once the file we hold has been quiet for ``rotate_wait`` seconds (its
   writer may still be appending to it under its new name, as log shippers know);
   each file seen at the log's name meanwhile is held open (deleted before the
   stream gets to it, it is still read, and the wait ends then: its lines are
-  held nowhere else), and a deleted file is left at once, as no name leads back to it.
+  held nowhere else), and a deleted file is left at once, as no name leads back
+  to it; at offset 0 of the live file, a file rotated out of it before the
+  first read (a copytruncate) is read first (``_catch_up``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
-import gzip
 import io
-import itertools
 import os
-import re
-import stat
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
-from isal import igzip, isal_zlib
 from pygtail import Pygtail
 
+from . import family
 from .cursor import FINGERPRINT_BYTES, Cursor, fingerprint, fingerprint_at
+from .family import NotRegularFile, Unpacked, open_log, open_member
 from .state import new_offset_file
+from .text import cut, decode_lines, line_starts
 
 BACKLOG_MAX_BYTES = 8 * 1024 * 1024
 MAX_AHEAD = 16  # files held open at most, per stream, while it reads an older one
-CUT_MARKER = " [… line cut at {limit} characters]"
-# What follows a log's name in a rotated sibling: app.log.1, app.log-20240101, app.log.2024-01-01_10.
-_ROTATION_SUFFIX = re.compile(r"[.\-_](\d[\d.\-_]*)")
 
 
 class Chunk(NamedTuple):
@@ -102,22 +101,29 @@ class Batch:
 
 
 class _Pygtail(Pygtail):
-    """pygtail on binary files with a fingerprint-checked idea of rotation."""
+    """pygtail on binary files, its rotated file found in the log's family (``family.py``)."""
 
-    def __init__(self, filename: str, offset_file: str, fingerprint: int) -> None:
-        self.fingerprint = fingerprint
+    def __init__(self, filename: str, offset_file: str, cursor: Cursor) -> None:
+        self.cursor = cursor
         super().__init__(filename, offset_file=offset_file, copytruncate=True, save_on_end=False)
         if self.rotated_logfile is None and self.offset and self._rewritten_in_place():
             self.rotated_logfile = self._determine_rotated_logfile()
             if self.rotated_logfile is None:
                 self.offset = 0
+        if self.rotated_logfile is None and self.offset == 0 and cursor.offset and cursor.written:
+            # The cursor's file is gone: go on with the oldest file written since, not the log's start.
+            following = family.written_after(filename, cursor.written)
+            if following and not following.live:
+                self.rotated_logfile = following.path
+                if self.fh:
+                    self.fh.close()
 
     def _rewritten_in_place(self) -> bool:
         """Same inode and long enough, but other bytes before the offset."""
         try:
             with open_log(self.filename) as fh:
                 same_inode = os.fstat(fh.fileno()).st_ino == self.offset_file_inode
-                return same_inode and fingerprint_at(fh.fileno(), self.offset) != self.fingerprint
+                return same_inode and fingerprint_at(fh.fileno(), self.offset) != self.cursor.fingerprint
         except FileNotFoundError:
             return False
 
@@ -129,13 +135,9 @@ class _Pygtail(Pygtail):
     def _filehandle(self):
         if not self.fh or self.fh.closed:
             self._counter += 1
-            filename = self.rotated_logfile or self.filename
-            # Held open across reads, as pygtail does; closed by Tailer.close().
-            if filename.endswith(".gz"):
-                open_log(filename).close()  # refuses a FIFO before gzip would wait on it
-                self.fh = igzip.open(filename, "rb")
-            else:
-                self.fh = open_log(filename)
+            # Held open across reads, as pygtail does; closed by Tailer.close(). A compressed member is
+            # read through its decompressor (pygtail knows gzip only, and reads it as text).
+            self.fh = open_member(self.rotated_logfile or self.filename)
             self.fh.seek(self.offset)
         return self.fh
 
@@ -154,120 +156,9 @@ class _Pygtail(Pygtail):
             return False  # between the steps of a rotation: not yet
 
     def _determine_rotated_logfile(self) -> str | None:
-        # The inode alone could name another log of the directory: the bytes before the offset must match too.
-        renamed = self._sibling_with_inode(self.offset_file_inode)
-        if renamed and self._copy_matches(renamed):
-            return renamed
-        candidate = super()._determine_rotated_logfile()
-        if candidate and self._copy_matches(candidate):
-            return candidate
-        return self._copy_by_fingerprint()
-
-    def _copy_by_fingerprint(self) -> str | None:
-        """The rotated sibling holding the cursor's bytes at its offset: a copytruncate copy shifted
-        further since (``app.log.2``), or a file compressed before we came back (``app.log.1.gz``).
-
-        Plain files first, then compressed ones (each decompressed up to the cursor), newest first.
-        """
-        found = sorted(
-            (entry.name.endswith(".gz"), -entry.stat().st_mtime_ns, entry.path)
-            for entry in rotated_siblings(self.filename)
-        )
-        return next((path for *_, path in found if self._copy_matches(path)), None)
-
-    def _sibling_with_inode(self, inode: int) -> str | None:
-        """The rotated sibling that is the file ``inode``.
-
-        Only rotated siblings: a cursor of another log in the same directory is not this file's.
-        """
-        return next((entry.path for entry in rotated_siblings(self.filename) if entry.inode() == inode), None)
-
-    def next_in_rotation(self, held: int) -> str | None:
-        """The rotated sibling written next after the open file ``held``; None when the log itself is next.
-
-        Rotated files are ordered by their last write (``st_mtime_ns``); files
-        with equal times by their names' numbers (``.3`` is older than ``.2``,
-        ``-20240102`` newer than ``-20240101``). Compressed copies are not
-        followed: they repeat a file already read.
-        """
-        info = os.fstat(held)
-        name = os.path.basename(self.filename)
-        family, held_key = [], (info.st_mtime_ns, float("-inf"))
-        for entry in rotated_siblings(self.filename, compressed=False):
-            key = (entry.stat(follow_symlinks=False).st_mtime_ns, _rotation_rank(entry.name[len(name) :]))
-            if entry.inode() == info.st_ino:
-                held_key = key
-            else:
-                family.append((key, entry.path))
-        later = [(key, path) for key, path in family if key > held_key]
-        return min(later)[1] if later else None
-
-    def _copy_matches(self, candidate: str) -> bool:
-        return holds(candidate, self.offset, self.fingerprint)
-
-
-def holds(candidate: str, offset: int, expected: int) -> bool:
-    """Whether ``candidate`` has bytes of fingerprint ``expected`` just before ``offset`` (decompressed for ``.gz``)."""
-    try:
-        with open_log(candidate) as fh:
-            if not candidate.endswith(".gz"):
-                return fingerprint_at(fh.fileno(), offset) == expected
-            start = max(0, offset - FINGERPRINT_BYTES)
-            with igzip.IGzipFile(fileobj=fh) as unpacked:  # ISA-L: 100 MB in about 30 ms, 4x zlib
-                unpacked.seek(start)
-                before = unpacked.read(offset - start)
-            return len(before) == offset - start and fingerprint(before) == expected
-    except (OSError, EOFError, isal_zlib.error):  # a .gz still being written, or corrupt
-        return False
-
-
-def rotated_siblings(log: str | os.PathLike, compressed: bool = True) -> list[os.DirEntry]:
-    """The regular files beside ``log`` named as its rotations (``app.log.1``, ``app.log-20261124``, ...)."""
-    directory, name = os.path.split(log)
-    try:
-        with os.scandir(directory or ".") as entries:
-            return [
-                entry
-                for entry in entries
-                if is_rotated_name(entry.name, name, compressed) and entry.is_file(follow_symlinks=False)
-            ]
-    except OSError:
-        return []
-
-
-def open_log(path: str | os.PathLike) -> io.FileIO:
-    """An unbuffered binary file, opened without blocking: a FIFO (or any non-regular file) is refused.
-
-    ``open()`` of a FIFO waits for a writer, which would freeze every greenlet of the worker.
-    """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise NotRegularFile(errno.EINVAL, "not a regular file", str(path))
-    return io.FileIO(fd, "rb")
-
-
-class NotRegularFile(OSError):
-    """A log name that leads to a FIFO, a device or a directory."""
-
-
-def is_rotated_name(candidate: str, log_name: str, compressed: bool = True) -> bool:
-    """Whether ``candidate`` names a rotated sibling of ``log_name`` (``.gz`` ones too, if ``compressed``)."""
-    if compressed:
-        candidate = candidate.removesuffix(".gz")
-    return candidate.startswith(log_name) and bool(_ROTATION_SUFFIX.fullmatch(candidate[len(log_name) :]))
-
-
-def _rotation_rank(suffix: str) -> float:
-    """Higher is newer: ``.1`` after ``.2`` (a count of rotations), ``-20240102`` after ``-20240101`` (a date)."""
-    digits = "".join(ch for ch in suffix if ch.isdigit())
-    return -int(digits) if len(digits) < 6 else int(digits)
-
-
-def line_starts(data: bytes, base: int) -> list[int]:
-    """The offsets where the lines of ``data`` (lines joined by newlines, none after the last) begin."""
-    lengths = map((1).__add__, map(len, data.split(b"\n")))  # each line's length and its newline, in C
-    return list(itertools.accumulate(lengths, initial=base))[:-1]
+        """The family member holding the cursor's bytes (pygtail knows a few names, and looks at no bytes)."""
+        found = family.holding(self.filename, self.cursor)
+        return found.path if found and not found.live else None
 
 
 def backlog_start(fd: int, size: int, lines: int) -> int:
@@ -323,6 +214,7 @@ class Tailer:
         self._pending: list[str] = []  # notices for the first read
         if cursor is None:
             cursor = self._backlog_cursor(backlog_lines)
+        self._behind: tuple[os.stat_result, int, int] | None = None  # the file read before the live one: see _catch_up
         self._open(cursor)
         if not self._placed(cursor):
             self._pending.append("reset")  # not this file's cursor, or its lines are gone: from the start
@@ -342,11 +234,9 @@ class Tailer:
     def _open(self, cursor: Cursor) -> None:
         with open(self.offset_file, "w") as fh:
             fh.write(f"{cursor.inode}\n{cursor.offset}\n")
-        self._tail = _Pygtail(str(self.path), self.offset_file, cursor.fingerprint)
+        self._tail = _Pygtail(str(self.path), self.offset_file, cursor)
         # The bytes before where pygtail starts (0 when it could not find the cursor's place).
-        fh, offset = self._tail._filehandle(), self._tail.offset
-        start = max(0, offset - FINGERPRINT_BYTES)
-        self._recent = b"" if isinstance(fh, gzip.GzipFile) else os.pread(fh.fileno(), offset - start, start)
+        self._recent = family.bytes_before(self._tail._filehandle(), self._tail.offset)
 
     def _consume(self, data: bytes) -> None:
         """Remember the last bytes read: the cursor's fingerprint is theirs."""
@@ -364,8 +254,10 @@ class Tailer:
         return Cursor(os.fstat(fh.fileno()).st_ino, fh.tell(), fingerprint(self._recent))
 
     def cursor(self) -> Cursor:
+        """The event id: just past what was read, with when its file was last written as seen."""
         fh = self._tail._filehandle()
-        return Cursor(os.fstat(fh.fileno()).st_ino, fh.tell(), fingerprint(self._recent))
+        info = os.fstat(fh.fileno())
+        return Cursor(info.st_ino, fh.tell(), fingerprint(self._recent), written=info.st_mtime_ns // 1_000_000)
 
     def stale(self, current: os.stat_result | None) -> bool:
         """Whether a read may find something: bytes past the cursor, or another file at the path.
@@ -375,7 +267,7 @@ class Tailer:
         a missed wake costs one tick and an idle stream no system call.
         """
         fh, last = self._tail.fh, self._last
-        if fh is None or fh.closed or self._tail.rotated_logfile or isinstance(fh, gzip.GzipFile) or last is None:
+        if fh is None or fh.closed or self._tail.rotated_logfile or isinstance(fh, Unpacked) or last is None:
             return True
         if current is None:
             return not self._missing
@@ -397,6 +289,8 @@ class Tailer:
             batch.notices.append("truncated")
             batch.cursor = self._last = self.cursor()
             return batch
+        if self._behind:
+            self._catch_up(batch)
         consumed = 0
         while consumed < self.batch_bytes and not self._refused:
             try:
@@ -450,7 +344,7 @@ class Tailer:
         When they changed, pygtail is made anew at the cursor, and finds the copy by its fingerprint.
         """
         fh = self._tail.fh
-        if fh is None or fh.closed or self._tail.rotated_logfile or isinstance(fh, gzip.GzipFile):
+        if fh is None or fh.closed or self._tail.rotated_logfile or isinstance(fh, Unpacked):
             return False
         offset = fh.tell()
         if offset == 0 or fingerprint_at(fh.fileno(), offset) == fingerprint(self._recent):
@@ -479,7 +373,7 @@ class Tailer:
             if quiet_for < self.rotate_wait and not deleted and not gone:
                 self.wake_in = self.rotate_wait - quiet_for
                 return False
-            following, ready = self._next_file(fh.fileno(), gone)
+            following, ready = self._next_file(fh, offset, gone)
             if following is None and not self.guard(self.path):
                 if ready:
                     ready.close()
@@ -492,9 +386,11 @@ class Tailer:
             # bytes to check, so a resume there could not tell the next file was copytruncated since.
             # A deleted file cannot be found again, though: its cursor is the next file's start.
             end = Cursor(info.st_ino, offset + len(partial), fingerprint(self._recent))
-            self._ended = None if deleted else end
+            self._ended = None if deleted else replace(end, written=info.st_mtime_ns // 1_000_000)
             if partial:
                 batch.anchor = end
+            taken_from_ahead = ready is not None and os.fstat(ready.fileno()).st_nlink == 0
+            self._behind = None if following or taken_from_ahead else (info, end.offset, end.fingerprint)
             self._tail.rotated_logfile = following
             fh.close()
             self._tail.fh = ready  # None: opened by name at the next read
@@ -508,6 +404,27 @@ class Tailer:
             batch.notices.append("missing")
         self._missing = missing
         return False
+
+    def _catch_up(self, batch: Batch) -> None:
+        """Before the first byte of the live file: read first any file rotated out of it meanwhile.
+
+        At offset 0 there are no bytes to check, so a copytruncate (or a rename)
+        of the live file before this stream read any of it would go unseen: the
+        file it read before must still be the live file's predecessor in the family.
+        """
+        fh = self._tail.fh
+        if self._tail.rotated_logfile or (fh is not None and not fh.closed and fh.tell() > 0):
+            self._behind = None
+            return
+        held, end, checked = self._behind
+        member = family.after(self.path, held, lambda m: family.holds(m.path, end, checked))
+        if member is None or member.live:
+            return
+        if fh is not None and not fh.closed:
+            fh.close()
+        self._tail.fh, self._tail.rotated_logfile, self._tail.offset = None, member.path, 0
+        self._behind = None
+        batch.notices.append("rotated")
 
     def _hold_ahead(self, held: int) -> None:
         """Hold open the file now at the log's name while an older one (``held``) is still read.
@@ -532,13 +449,17 @@ class Tailer:
         found = ((os.fstat(ahead.fileno()), inode) for inode, ahead in self._ahead.items())
         return [(info.st_mtime_ns, inode) for info, inode in found if info.st_nlink == 0]
 
-    def _next_file(self, held: int, gone: list[tuple[int, int]]) -> tuple[str | None, io.FileIO | None]:
+    def _next_file(self, held, end: int, gone: list[tuple[int, int]]) -> tuple[str | None, io.FileIO | None]:
         """The file to read after ``held`` (None: the log itself), and that file already open if it was held.
 
-        By name, the next rotated sibling in the order of writing; but a held file
-        deleted since (``gone``) comes first when it was written before that one.
+        The next member of the log's family (plain or compressed), found after
+        ``held`` or after its compressed copy (the one holding its bytes up to
+        ``end``); but a held file deleted since (``gone``) comes first when it
+        was written before that one.
         """
-        following = self._tail.next_in_rotation(held)
+        checked = fingerprint(self._recent)
+        member = family.after(self.path, os.fstat(held.fileno()), lambda m: family.holds(m.path, end, checked))
+        following = None if member is None or member.live else member.path
         try:
             by_name = os.stat(following or self.path)
         except OSError:
@@ -558,18 +479,3 @@ class Tailer:
         if len(block) == self.batch_bytes and b"\n" not in block and self.batch_bytes <= self.max_line_length:
             block += fh.read(self.max_line_length + 1 - len(block))
         return block
-
-
-def decode_lines(data: bytes, max_line_length: int) -> list[str]:
-    """The lines of ``data`` (joined by newlines, none after the last): invalid UTF-8 replaced, long ones cut."""
-    # ``data`` ends where a newline was cut off, so a final CR belonged to a CRLF.
-    text = data.decode("utf-8", "replace").replace("\r\n", "\n").removesuffix("\r")
-    lines = text.split("\n")
-    if max(map(len, lines)) > max_line_length:
-        lines = [cut(line, max_line_length) if len(line) > max_line_length else line for line in lines]
-    return lines
-
-
-def cut(line: str, max_line_length: int) -> str:
-    """``line`` cut at ``max_line_length`` characters, with a visible marker."""
-    return line[:max_line_length] + CUT_MARKER.format(limit=max_line_length)

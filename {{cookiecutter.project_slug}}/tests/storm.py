@@ -6,11 +6,19 @@ second, each kind in turn: logrotate ``create`` with a writer that reopens late,
 Workers are killed with SIGKILL; viewers drop their connection at random and
 resume with their cursor. A viewer may miss only lines of a deleted file (gone
 before it came back for them); anything else missing is lost.
+
+``LogrotateStormWriter`` is the same storm through the real ``logrotate``, run
+about once a second beside a real writer (``WatchedFileHandler``, which reopens
+the log as a daemon does on its HUP, or a file kept open for ``copytruncate``).
+There the lines excused are those not on disk at the end: logrotate's own
+losses (copytruncate's window between copy and truncate) and deleted files.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
+import logging.handlers
 import os
 import random
 import signal
@@ -21,6 +29,7 @@ from pathlib import Path
 
 from eventsource import EventSource
 from helpers import AUTH, PREFIX
+from logrotate import Config, Logrotate, numbers_on_disk
 from servers import Server
 
 KINDS = ("create", "copytruncate", "handler", "delete")
@@ -29,6 +38,8 @@ BACKUPS = 20
 
 class StormWriter:
     """Writes ``line N`` lines and rotates the log between them; the kinds take turns."""
+
+    lost_by_logrotate = 0  # no logrotate here
 
     def __init__(self, log: Path, lines: int, rng: random.Random) -> None:
         self.log, self.lines, self.rng = log, lines, rng
@@ -89,12 +100,54 @@ class StormWriter:
         self.fh.close()
 
 
+class LogrotateStormWriter:
+    """Writes ``line N`` lines through a real writer while the real logrotate rotates the log now and then."""
+
+    def __init__(self, log: Path, lines: int, rng: random.Random, config: Config) -> None:
+        self.log, self.lines, self.rng, self.config = log, lines, rng, config
+        self.rotation = Logrotate(log.parent.parent, {log: config})  # its files outside the log directory
+        self.rotations: list[str] = []
+        self.deleted: dict[int, float] = {}  # lines not on disk at the end, and when that was seen
+        self.lost_by_logrotate = 0
+
+    def _rotate_until(self, stop: threading.Event) -> None:
+        while not stop.wait(self.rng.uniform(0.3, 0.7)):
+            self.rotation.rotate()
+            self.rotations.append(self.config.name)
+
+    def run(self) -> None:
+        if self.config.method == "create":
+            handler: logging.Handler = logging.handlers.WatchedFileHandler(self.log)
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            write = handler.emit
+            record = lambda i: logging.makeLogRecord({"msg": f"line {i}"})  # noqa: E731
+        else:
+            fh = open(self.log, "a", buffering=1)  # noqa: SIM115 (kept open across rotations)
+            write, record = fh.write, lambda i: f"line {i}\n"
+        stop = threading.Event()
+        rotator = threading.Thread(target=self._rotate_until, args=(stop,), daemon=True)
+        rotator.start()
+        try:
+            for i in range(self.lines):
+                write(record(i))
+                time.sleep(self.rng.choice([0, 0, 0.001, 0.002, 0.005]))
+        finally:
+            stop.set()
+            rotator.join(60)
+            (handler if self.config.method == "create" else fh).close()
+        on_disk = set(numbers_on_disk(self.log))
+        now = time.monotonic()
+        self.deleted = {n: now for n in range(self.lines) if n not in on_disk}
+        self.lost_by_logrotate = len(self.deleted)
+
+
 class StormViewer(threading.Thread):
     """Reads until it has the last line, dropping its connection at random and resuming with its cursor."""
 
-    def __init__(self, server: Server, last: str, within: float, rng: random.Random) -> None:
+    def __init__(self, server: Server, last: str, within: float, rng: random.Random, away: float = 0.0) -> None:
         super().__init__(daemon=True)
         self.server, self.last, self.within, self.rng = server, last, within, rng
+        self.away_for = away  # how long it stays away before resuming, at most (seconds)
         self.lines: list[str] = []
         self.reconnects = 0
         self.resets = 0  # resumes whose cursor named no file left: started again at the log's start
@@ -123,6 +176,7 @@ class StormViewer(threading.Thread):
                 if not self.done():
                     self.reconnects += 1
                     left = time.monotonic()
+                    time.sleep(self.rng.uniform(0, self.away_for))
                     self._resume()
                     self.away.append((left, time.monotonic()))
         except BaseException as error:  # reported by the caller
@@ -164,13 +218,15 @@ class Storm:
     kills: int
     seconds: float
     viewers: list[ViewerResult] = field(default_factory=list)
+    lost_by_logrotate: int = 0  # lines written that were not on disk at the end (real logrotate only)
 
     def totals(self) -> dict:
         """The storm's figures, summed over its viewers."""
         return {
             "lines": self.lines,
             "viewers": len(self.viewers),
-            "rotations": {kind: self.rotations.count(kind) for kind in KINDS},
+            "rotations": {kind: self.rotations.count(kind) for kind in dict.fromkeys(self.rotations)},
+            "lost_by_logrotate": self.lost_by_logrotate,
             "kills": self.kills,
             "seconds": round(self.seconds, 1),
             "lost": sum(len(viewer.lost) for viewer in self.viewers),
@@ -207,18 +263,26 @@ def judged(viewer: StormViewer, lines: int, deleted: dict[int, float]) -> Viewer
     )
 
 
-def run_storm(log_dir: Path, state_dir: Path, lines: int, viewers: int, kills: int, seed: int) -> Storm:
-    """Write ``lines`` lines through a storm, kill ``kills`` workers on the way, judge what each viewer got."""
+def run_storm(
+    log_dir: Path, state_dir: Path, lines: int, viewers: int, kills: int, seed: int, logrotate: Config | None = None
+) -> Storm:
+    """Write ``lines`` lines through a storm (our own rotations, or the real logrotate's in one configuration),
+    kill ``kills`` workers on the way, judge what each viewer got."""
     rng = random.Random(seed)
     log = log_dir / "app.log"
     log.touch()
     started = time.monotonic()
     with Server(log_dir, state_dir, LOG_VIEWER_BACKLOG_LINES="10000") as server:
         server.start()
-        writer = StormWriter(log, lines, random.Random(rng.random()))
+        writer_rng = random.Random(rng.random())
+        writer = (
+            LogrotateStormWriter(log, lines, writer_rng, logrotate) if logrotate else StormWriter(log, lines, writer_rng)
+        )
         seconds = lines * 0.0025  # the writer's mean pace: about 400 lines a second
+        away = 2.5 if logrotate else 0.0  # away across rotations, as the viewers that lost compressed files were
         crowd = [
-            StormViewer(server, f"line {lines - 1}", seconds + 30, random.Random(rng.random())) for _ in range(viewers)
+            StormViewer(server, f"line {lines - 1}", seconds + 30, random.Random(rng.random()), away)
+            for _ in range(viewers)
         ]
         for viewer in crowd:
             viewer.start()
@@ -232,5 +296,6 @@ def run_storm(log_dir: Path, state_dir: Path, lines: int, viewers: int, kills: i
         for viewer in crowd:
             viewer.join(seconds + 40)
     storm = Storm(lines, writer.rotations, kills, time.monotonic() - started)
+    storm.lost_by_logrotate = writer.lost_by_logrotate
     storm.viewers = [judged(viewer, lines, writer.deleted) for viewer in crowd]
     return storm

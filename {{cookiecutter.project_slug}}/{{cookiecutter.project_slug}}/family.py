@@ -253,10 +253,13 @@ def holding(log: str | os.PathLike, cursor: Cursor) -> Member | None:
     A copy is a copytruncate's (another inode, the same bytes, maybe shifted
     to an older name since) or a compressed one (a file compressed while the
     viewer was away); plain files first, newest first, each checked by the
-    bytes before the cursor's offset.
+    bytes before the cursor's offset (a cursor at offset 0 has none: its own
+    file only).
     """
     family = members(log)
     own = [member for member in family if member.inode == cursor.inode]
+    if cursor.offset == 0:  # no bytes to check: any file would pass for a copy
+        return own[0] if own else None
     copies = [member for member in reversed(family) if not member.live and member not in own]
     plain = [member for member in copies if not member.compression]
     packed = [member for member in copies if member.compression]

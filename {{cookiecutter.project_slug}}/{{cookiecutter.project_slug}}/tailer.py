@@ -105,18 +105,27 @@ class _Pygtail(Pygtail):
 
     def __init__(self, filename: str, offset_file: str, cursor: Cursor) -> None:
         self.cursor = cursor
+        self.gone = False  # the cursor's file is nowhere: reading goes on with the next one written
         super().__init__(filename, offset_file=offset_file, copytruncate=True, save_on_end=False)
         if self.rotated_logfile is None and self.offset and self._rewritten_in_place():
             self.rotated_logfile = self._determine_rotated_logfile()
             if self.rotated_logfile is None:
                 self.offset = 0
-        if self.rotated_logfile is None and self.offset == 0 and cursor.offset and cursor.written:
-            # The cursor's file is gone: go on with the oldest file written since, not the log's start.
+        found = self.rotated_logfile or (self.offset == cursor.offset and self._live_is_cursors())
+        if not found and cursor.written:
+            # Its bytes are nowhere: go on with the oldest file written since, not from the log's start.
+            self.gone = True
             following = family.written_after(filename, cursor.written)
             if following and not following.live:
                 self.rotated_logfile = following.path
                 if self.fh:
                     self.fh.close()
+
+    def _live_is_cursors(self) -> bool:
+        try:
+            return os.stat(self.filename).st_ino == self.cursor.inode
+        except FileNotFoundError:
+            return False
 
     def _rewritten_in_place(self) -> bool:
         """Same inode and long enough, but other bytes before the offset."""
@@ -221,7 +230,7 @@ class Tailer:
 
     def _placed(self, cursor: Cursor) -> bool:
         """Whether reading starts where ``cursor`` says, in this file or a rotated sibling or copy of it."""
-        if self._tail.offset != cursor.offset:
+        if self._tail.offset != cursor.offset or self._tail.gone:
             return False
         return bool(self._tail.rotated_logfile) or os.fstat(self._tail._filehandle().fileno()).st_ino == cursor.inode
 
@@ -383,10 +392,11 @@ class Tailer:
                 batch.chunks.append(Chunk(offset, partial))
                 self._consume(partial)
             # The batch's cursor is the end of this file, not the start of the next: offset 0 has no
-            # bytes to check, so a resume there could not tell the next file was copytruncated since.
-            # A deleted file cannot be found again, though: its cursor is the next file's start.
+            # bytes to check, so a resume there could not tell the next file was copytruncated since,
+            # nor another file that took over its inode number. A deleted file's end is no name's, but
+            # its last write says which file of the family came next.
             end = Cursor(info.st_ino, offset + len(partial), fingerprint(self._recent))
-            self._ended = None if deleted else replace(end, written=info.st_mtime_ns // 1_000_000)
+            self._ended = replace(end, written=info.st_mtime_ns // 1_000_000)
             if partial:
                 batch.anchor = end
             taken_from_ahead = ready is not None and os.fstat(ready.fileno()).st_nlink == 0

@@ -1,8 +1,13 @@
-"""A seeded rotation storm through real gunicorn: every viewer gets every line, once, in order (``storm.py``)."""
+"""Seeded rotation storms through real gunicorn: every viewer gets every line, once, in order (``storm.py``).
+
+Our own rotations of every kind, and the real logrotate in the configurations
+that lost whole files before compressed siblings were part of the chain.
+"""
 
 from __future__ import annotations
 
 import pytest
+from logrotate import Config
 from storm import KINDS, run_storm
 
 pytestmark = pytest.mark.integration
@@ -12,6 +17,24 @@ def test_every_viewer_gets_every_line_once_in_order_through_a_rotation_storm(log
     storm = run_storm(log_dir, tmp_path / "state", lines=3000, viewers=5, kills=2, seed=20261126)
     print(storm.summary())
     assert set(storm.rotations) == set(KINDS)
+    for viewer in storm.viewers:
+        assert viewer.error is None
+        assert (viewer.lost[:5], viewer.repeated, viewer.out_of_order) == ([], 0, 0), viewer
+
+
+REAL_STORMS = [
+    Config("create", "delaycompress", "numbered", 7),
+    Config("create", "compress", "numbered", 7),
+    Config("copytruncate", "delaycompress", "numbered", 7),
+    Config("create", "compress", "dateext", 7),
+]
+
+
+@pytest.mark.parametrize("config", REAL_STORMS, ids=[config.name for config in REAL_STORMS])
+def test_every_viewer_gets_every_line_on_disk_once_in_order_through_real_logrotate(log_dir, tmp_path, config):
+    storm = run_storm(log_dir, tmp_path / "state", lines=2500, viewers=4, kills=1, seed=20261204, logrotate=config)
+    print(storm.summary())
+    assert len(storm.rotations) >= 3
     for viewer in storm.viewers:
         assert viewer.error is None
         assert (viewer.lost[:5], viewer.repeated, viewer.out_of_order) == ([], 0, 0), viewer

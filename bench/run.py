@@ -67,6 +67,7 @@ SCENARIOS = (
     "history",
     "search",
     "storm",
+    "logrotate",
     "throughput",
     "relay",
 )
@@ -901,6 +902,57 @@ def storm(lines: int, viewers: int, kills: int) -> dict:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def logrotate_storms(lines: int, viewers: int, kills: int, configurations: int | None) -> dict:
+    """The storm through the real logrotate (the suite's tests/logrotate.py), once per configuration.
+
+    Per configuration: lines on disk that a viewer never got (lost by the viewers), lines written that were
+    not on disk at the end (lost by logrotate: deleted files, copytruncate's window), repeats, reorders.
+    """
+    sys.path[:0] = [str(WORK / "log_viewer"), str(WORK / "log_viewer" / "tests")]
+    from logrotate import MATRIX
+    from storm import run_storm
+
+    figures = {}
+    for config in MATRIX[:configurations]:
+        scratch = WORK / "storm-logrotate"
+        shutil.rmtree(scratch, ignore_errors=True)
+        (scratch / "logs").mkdir(parents=True)
+        try:
+            totals = run_storm(
+                scratch / "logs", scratch / "state", lines, viewers, kills, seed=20261204, logrotate=config
+            ).totals()
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        figures[config.name] = {
+            "lost_by_viewers": totals["lost"],
+            "lost_by_logrotate": totals["lost_by_logrotate"],
+            "repeated": totals["repeated"],
+            "out_of_order": totals["out_of_order"],
+            "rotations": sum(totals["rotations"].values()),
+            "resets": totals["resets"],
+            "seconds": totals["seconds"],
+            "errors": totals["errors"],
+        }
+        print("logrotate storm", config.name, figures[config.name], flush=True)
+    return {"lines": lines, "viewers": viewers, "kills": kills, "configurations": figures}
+
+
+def logrotate_table(found: dict) -> str:
+    """The storms through the real logrotate, a row per configuration."""
+    head = (
+        f"Rotation storms through the real logrotate: {found['lines']:,} lines to {found['viewers']} viewers "
+        f"each, {found['kills']} workers killed\n"
+        "| configuration | rotations | lost by viewers | lost by logrotate | repeated | out of order | resets |\n"
+        "|---|---|---|---|---|---|---|"
+    )
+    rows = [
+        f"| {name} | {f['rotations']} | {f['lost_by_viewers']} | {f['lost_by_logrotate']} | {f['repeated']} "
+        f"| {f['out_of_order']} | {f['resets']} |"
+        for name, f in found["configurations"].items()
+    ]
+    return "\n".join([head, *rows])
+
+
 def relay(system: System, seconds: float, rate: int, cpu_seconds: float, burst_lines: int) -> dict:
     """One log on node B, followed from B itself and through node A (``@node-b/``) at once.
 
@@ -999,6 +1051,8 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
         "scroll_back": 2000 if smoke else 100_000,
         "gz": 2_000_000 if smoke else 300_000_000,
         "storm": (1500, 3, 1) if smoke else (20_000, 10, 8),  # lines, viewers, worker kills
+        # lines, viewers, worker kills, configurations (None: all of tests/logrotate.py's)
+        "logrotate": (800, 2, 1, 1) if smoke else (20_000, 10, 2, None),
         # lines/s (0: the page alone, what the machine does to its frames), seconds each; then the last rate this long
         "throughput": ((0, 10_000), 2, 3) if smoke else ((0, 10_000, 30_000, 60_000, 100_000), 20, 60),
         # seconds at 20 lines/s; lines/s and seconds for CPU; a burst's lines
@@ -1070,6 +1124,8 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
         if "storm" in scenarios and system.name == "ours":  # a server of its own, its workers killed
             results["systems"][system.name]["storm"] = storm(*sizes["storm"])
             print(system.name, "storm", results["systems"][system.name]["storm"], flush=True)
+        if "logrotate" in scenarios and system.name == "ours":  # a server of its own per configuration
+            results["systems"][system.name]["logrotate"] = logrotate_storms(*sizes["logrotate"])
     return results
 
 
@@ -1324,6 +1380,8 @@ def main() -> None:
             f"out of order {f['out_of_order']}; {f['gone_with_deleted_files']:,} were in a file deleted before the "
             f"viewer's stream reached it ({f['gone_with_files_deleted_while_away']:,} while the viewer was away)."
         )
+    if "logrotate" in results["systems"].get("ours", {}):
+        print("\n" + logrotate_table(results["systems"]["ours"]["logrotate"]))
     print(f"\nfigures: {target}")
 
 

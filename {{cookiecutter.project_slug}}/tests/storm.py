@@ -109,10 +109,12 @@ class LogrotateStormWriter:
         self.rotations: list[str] = []
         self.deleted: dict[int, float] = {}  # lines not on disk at the end, and when that was seen
         self.lost_by_logrotate = 0
+        self.logrotate_errors = 0  # runs that said something on their error output
 
     def _rotate_until(self, stop: threading.Event) -> None:
         while not stop.wait(self.rng.uniform(0.3, 0.7)):
-            self.rotation.rotate()
+            if self.rotation.rotate(check=False):
+                self.logrotate_errors += 1
             self.rotations.append(self.config.name)
 
     def run(self) -> None:
@@ -275,9 +277,10 @@ def run_storm(
     with Server(log_dir, state_dir, LOG_VIEWER_BACKLOG_LINES="10000") as server:
         server.start()
         writer_rng = random.Random(rng.random())
-        writer = (
-            LogrotateStormWriter(log, lines, writer_rng, logrotate) if logrotate else StormWriter(log, lines, writer_rng)
-        )
+        if logrotate:
+            writer: StormWriter | LogrotateStormWriter = LogrotateStormWriter(log, lines, writer_rng, logrotate)
+        else:
+            writer = StormWriter(log, lines, writer_rng)
         seconds = lines * 0.0025  # the writer's mean pace: about 400 lines a second
         away = 2.5 if logrotate else 0.0  # away across rotations, as the viewers that lost compressed files were
         crowd = [

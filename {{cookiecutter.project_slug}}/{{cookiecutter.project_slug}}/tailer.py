@@ -455,9 +455,21 @@ class Tailer:
                 self._ahead[inode] = current
 
     def _gone_ahead(self) -> list[tuple[int, int]]:
-        """The held files deleted since, as (last write, inode): their lines exist only here."""
-        found = ((os.fstat(ahead.fileno()), inode) for inode, ahead in self._ahead.items())
-        return [(info.st_mtime_ns, inode) for info, inode in found if info.st_nlink == 0]
+        """The held files deleted since, as (last write, inode), whose lines exist only here.
+
+        A held file deleted because it was compressed is let go: its compressed copy
+        (the same last write, as logrotate keeps it) is in the family, read in its turn
+        (or read already: the chain may have reached it by name first).
+        """
+        held = {inode: os.fstat(ahead.fileno()) for inode, ahead in self._ahead.items()}
+        deleted = [(info.st_mtime_ns, inode) for inode, info in held.items() if info.st_nlink == 0]
+        if not deleted:
+            return []
+        copied = {member.mtime_ns for member in family.members(self.path) if member.compression}
+        for written, inode in deleted:
+            if written in copied:
+                self._ahead.pop(inode).close()
+        return [(written, inode) for written, inode in deleted if written not in copied]
 
     def _next_file(self, held, end: int, gone: list[tuple[int, int]]) -> tuple[str | None, io.FileIO | None]:
         """The file to read after ``held`` (None: the log itself), and that file already open if it was held.

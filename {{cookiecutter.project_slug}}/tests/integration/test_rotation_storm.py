@@ -27,6 +27,7 @@ REAL_STORMS = [
     Config("create", "compress", "numbered", 7),
     Config("copytruncate", "delaycompress", "numbered", 7),
     Config("create", "compress", "dateext", 7),
+    Config("create", "compress", "numbered", 1),  # files gone for good while viewers are away: a reset says so
 ]
 
 

@@ -1,10 +1,13 @@
+import bz2
 import gzip
 import json
+import lzma
 import os
 import re
 from pathlib import Path
 
 import pytest
+import zstandard
 from helpers import PREFIX, append_lines
 
 from {{ cookiecutter.project_slug }} import search
@@ -66,6 +69,19 @@ def test_the_file_then_its_siblings_newest_first_ignoring_case(client, rotated):
     ]
     assert done(response) == {"matches": 4, "scanned": done(response)["scanned"], "truncated": False, "notes": []}
     assert done(response)["scanned"] == sum(p.stat().st_size for p in rotated.parent.glob("main.log*"))
+
+
+def test_every_compression_logrotate_may_use_is_searched_in_the_order_of_the_names(client, log_dir):
+    """``compresscmd`` bzip2, xz or zstd as well as gzip; one last write for all: the names give the order."""
+    packed = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress, ".zst": zstandard.compress}
+    (log_dir / "main.log").write_text("needle 0\n")
+    for number, (suffix, compress) in enumerate(packed.items(), 1):
+        (log_dir / f"main.log.{number}{suffix}").write_bytes(compress(f"needle {number}\n".encode()))
+    for member in log_dir.iterdir():
+        os.utime(member, (1_700_000_000,) * 2)
+    response = searched(client, "main.log?q=needle")
+    assert [text for _at, _file, text in matches(response)] == [f"needle {n}" for n in range(5)]
+    assert done(response)["notes"] == []
 
 
 def test_each_match_opens_its_line(client, rotated):

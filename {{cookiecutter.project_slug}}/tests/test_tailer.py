@@ -1,12 +1,16 @@
+import bz2
 import gzip
 import logging
+import lzma
 import os
 import shutil
 import time
+from dataclasses import replace
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import pytest
+import zstandard
 from helpers import make_tailer
 
 from {{ cookiecutter.project_slug }}.cursor import Cursor, fingerprint, positions
@@ -294,6 +298,65 @@ def test_from_a_gz_the_stream_goes_on_through_every_later_rotated_file(log, stat
     lines, notices = read_all(make_tailer(log, state, cursor))
     assert lines == [f"line {i}" for i in range(5, 20)]
     assert notices == ["rotated"] * 2
+
+
+COMPRESSORS = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress, ".zst": zstandard.compress}
+
+
+@pytest.mark.parametrize("suffix", COMPRESSORS)
+def test_a_viewer_away_reads_every_compressed_sibling_in_the_order_of_their_names(log, state, suffix):
+    """logrotate ``compress`` with any ``compresscmd``: app.log.3 and app.log.2 were compressed while it was away.
+
+    Their last writes are all the same: the names alone give the order (higher is older).
+    """
+    append(log, numbered(0, 5))
+    tailer = make_tailer(log, state, None)
+    read_all(tailer)
+    cursor = tailer.cursor()
+    tailer.close()
+    append(log, numbered(5, 10))
+    for number, lines in ((3, numbered(0, 10)), (2, numbered(10, 20))):
+        log.with_name(f"app.log.{number}{suffix}").write_bytes(COMPRESSORS[suffix](lines.encode()))
+    log.unlink()
+    log.with_name("app.log.1").write_text(numbered(20, 30))
+    append(log, numbered(30, 32))
+    for member in log.parent.iterdir():
+        os.utime(member, ns=(0, 10**18))
+    lines, notices = read_all(make_tailer(log, state, cursor))
+    assert lines == [f"line {i}" for i in range(5, 32)]
+    assert notices == ["rotated"] * 3
+
+
+def test_a_corrupt_compressed_sibling_is_a_notice_and_the_stream_goes_on(log, state):
+    """Cut short (a compressor killed mid-way): what it held cannot be read; the next file can."""
+    log.with_name("app.log.2.gz").write_bytes(gzip.compress(numbered(0, 1000).encode())[:300])
+    log.with_name("app.log.1").write_text(numbered(1000, 1010))
+    append(log, numbered(1010, 1012))
+    gone = Cursor(inode=10**12, offset=10, fingerprint=1, written=1)  # a file deleted long ago
+    lines, notices = read_all(make_tailer(log, state, gone))
+    assert notices[0] == "reset" and "corrupt" in notices
+    assert lines[-12:] == [f"line {i}" for i in range(1000, 1012)]
+
+
+def test_a_cursor_whose_file_is_gone_goes_on_with_the_oldest_file_written_since(log, state):
+    """``rotate 1``: the cursor's file and the one after it are deleted; the stream says so and starts with
+    the oldest file written after the cursor was taken, not the live file's start."""
+    append(log, numbered(0, 5))
+    tailer = make_tailer(log, state, None)
+    read_all(tailer)
+    cursor = tailer.cursor()
+    tailer.close()
+    assert cursor.written
+    log.unlink()
+    log.with_name("app.log.1").write_text(numbered(20, 30))
+    append(log, numbered(30, 32))
+    cursor = replace(cursor, written=cursor.written - 60_000)  # taken a minute before the files were last written
+    quiet = time.time_ns() - 10**10
+    for member in log.parent.iterdir():
+        os.utime(member, ns=(quiet, quiet))
+    lines, notices = read_all(make_tailer(log, state, cursor))
+    assert notices[0] == "reset"
+    assert lines == [f"line {i}" for i in range(20, 32)]
 
 
 def test_copytruncate_live(log, state):

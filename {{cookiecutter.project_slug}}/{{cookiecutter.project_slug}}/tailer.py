@@ -285,7 +285,7 @@ class Tailer:
     def read(self) -> Batch:
         """Complete lines from the cursor on, up to about ``batch_bytes``.
 
-        A read ends at a notice (rotated, truncated, missing, refused), so the
+        A read ends at a notice (rotated, truncated, missing, refused, corrupt), so the
         lines before it and after it travel in separate batches.
         """
         if self._pending:  # a notice about where this stream starts goes out before any line
@@ -308,7 +308,13 @@ class Tailer:
                 self._refuse(batch)
                 break
             start = fh.tell()
-            block = self._read_block(fh)
+            try:
+                block = self._read_block(fh)
+            except family.DECOMPRESSION_ERRORS:
+                if not isinstance(fh, Unpacked):
+                    raise
+                self._leave_corrupt(fh, batch)
+                break
             consumed += len(block)
             if self._skipping:
                 newline = block.find(b"\n")
@@ -414,6 +420,17 @@ class Tailer:
             batch.notices.append("missing")
         self._missing = missing
         return False
+
+    def _leave_corrupt(self, fh: Unpacked, batch: Batch) -> None:
+        """A compressed sibling that cannot be decompressed (corrupt, or cut short): say so, go on with the next."""
+        info = os.fstat(fh.fileno())
+        following = family.after(self.path, info, lambda member: False)
+        self._ended = Cursor(info.st_ino, fh.tell(), fingerprint(self._recent), written=info.st_mtime_ns // 1_000_000)
+        fh.close()
+        self._tail.fh, self._tail.offset = None, 0
+        self._tail.rotated_logfile = None if following is None or following.live else following.path
+        self._recent = b""
+        batch.notices.append("corrupt")
 
     def _catch_up(self, batch: Batch) -> None:
         """Before the first byte of the live file: read first any file rotated out of it meanwhile.

@@ -113,7 +113,8 @@
     truncated: "file truncated: following from its start",
     missing: "file missing: waiting for it to come back",
     refused: "file replaced by a link outside the log directory or by something not a file: stopped",
-    reset: "position not found in this file (rotated away, or another file's): showing it from its start",
+    reset: "position not found (its file was rotated away for good, or it is another file's): going on with the oldest lines still on disk",
+    corrupt: "a rotated file could not be decompressed (corrupt, or cut short): going on with the next",
   };
 
   function notice(name) {

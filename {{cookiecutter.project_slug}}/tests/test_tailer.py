@@ -359,6 +359,25 @@ def test_a_cursor_whose_file_is_gone_goes_on_with_the_oldest_file_written_since(
     assert lines == [f"line {i}" for i in range(20, 32)]
 
 
+def test_a_copytruncate_of_the_new_file_before_its_first_read_is_read_from_the_copy(log, state):
+    """At offset 0 there are no bytes to check: the stream moved to the new file, and before it read any of it
+    the file was copied to app.log.1 and truncated. The copy sits between the file it read and the live one."""
+    append(log, numbered(0, 5))
+    tailer = make_tailer(log, state, None)
+    assert read_all(tailer)[0] == [f"line {i}" for i in range(5)]
+    log.rename(log.with_name("app.log.1"))
+    log.touch()
+    assert read_all(tailer) == ([], ["rotated"])  # now at offset 0 of the new file
+    append(log, numbered(5, 10))
+    log.with_name("app.log.1").rename(log.with_name("app.log.2"))
+    shutil.copyfile(log, log.with_name("app.log.1"))
+    os.truncate(log, 0)
+    append(log, numbered(10, 12))
+    lines, notices = read_all(tailer)
+    assert lines == [f"line {i}" for i in range(5, 12)]
+    assert notices == ["rotated", "rotated"]
+
+
 def test_copytruncate_live(log, state):
     append(log, numbered(0, 5))
     tailer = make_tailer(log, state, None)

@@ -1,3 +1,4 @@
+import gzip
 import os
 import re
 from itertools import islice
@@ -256,6 +257,22 @@ def test_a_permalink_after_rotation_reads_the_rotated_file(client, log_dir):
     (log_dir / "main.log.1").unlink()
     gone = client.get(f"{PREFIX}/lines/main.log", query_string={"from": at})
     assert gone.status_code == 410 and "gone" in gone.text
+
+
+def test_a_permalink_into_a_file_compressed_since_reads_it_unpacked(client, log_dir):
+    """logrotate ``compress``: the line is now in main.log.1.gz; it is read back from a plain copy of it."""
+    at = elements(client.get(f"{PREFIX}/lines/main.log").text)[1][0]
+    packed = gzip.compress((log_dir / "main.log").read_bytes())
+    (log_dir / "main.log").rename(log_dir / "main.log.1")
+    (log_dir / "main.log.1.gz").write_bytes(packed)
+    (log_dir / "main.log.1").unlink()
+    (log_dir / "main.log").write_text("new first\nnew second\nnew third\n")
+    answer = client.get(f"{PREFIX}/lines/main.log", query_string={"from": at})
+    assert [line for _at, line in elements(answer.text)] == ["second"]
+    assert answer.headers["X-Log-File"] == "main.log.1.gz"
+    back = client.get(f"{PREFIX}/lines/main.log", query_string={"before": elements(answer.text)[0][0]})
+    assert [line for _at, line in elements(back.text)] == ["first"]
+    assert back.headers["X-Log-File"] == "main.log.1.gz"
 
 
 def test_the_viewer_opens_at_a_position(client):

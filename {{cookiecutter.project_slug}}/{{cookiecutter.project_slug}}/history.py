@@ -81,9 +81,7 @@ def locate(log: Path, at: At) -> tuple[str, int]:
     assert isinstance(at, Cursor)
     member = family.holding(log, at)
     if member and member.compression:
-        raise AtRefused(
-            410, f"that line is now in {member.name}, a compressed file: search for it, or download that file"
-        )
+        return member.path, at.position  # a line's start, or the end of an event's last line: read it unpacked
     if member:
         return member.path, _line_start(member.path, at.position)
     own = [member for member in family.members(log) if member.inode == at.inode and not member.compression]
@@ -159,29 +157,32 @@ def _newlines_from(fd: int, start: int, size: int, count: int) -> list[int]:
     return found
 
 
-def read_before(path: str, position: int, limit: int, max_line_length: int) -> Lines:
-    """Up to ``limit`` complete lines ending just before the line starting at ``position``."""
+def read_before(path: str, position: int, limit: int, max_line_length: int, identity: int | None = None) -> Lines:
+    """Up to ``limit`` complete lines ending just before the line starting at ``position``.
+
+    ``identity``: the inode the lines' positions name, when ``path`` is another file's plain copy (``unpacked``).
+    """
     with open_log(path) as fh:
         fd = fh.fileno()
         newlines = _newlines_before(fd, position, limit + 1)  # the one before position ends the last line
         if position == 0 or not newlines:
-            return _lines(path, fd, [], max_line_length, True, False)
+            return _lines(path, fd, [], max_line_length, True, False, identity)
         ends = newlines[:limit][::-1]
         first = newlines[limit] + 1 if len(newlines) > limit else 0
         starts = [first] + [end + 1 for end in ends[:-1]]
-        return _lines(path, fd, list(zip(starts, ends, strict=True)), max_line_length, first == 0, False)
+        return _lines(path, fd, list(zip(starts, ends, strict=True)), max_line_length, first == 0, False, identity)
 
 
-def read_last(path: str, limit: int, max_line_length: int) -> Lines:
+def read_last(path: str, limit: int, max_line_length: int, identity: int | None = None) -> Lines:
     """The file's last ``limit`` complete lines (a line still being written is not one)."""
     with open_log(path) as fh:
         last = _newlines_before(fh.fileno(), os.fstat(fh.fileno()).st_size, 1)
-    lines = read_before(path, last[0] + 1 if last else 0, limit, max_line_length)
+    lines = read_before(path, last[0] + 1 if last else 0, limit, max_line_length, identity)
     lines.at_last = True
     return lines
 
 
-def read_from(path: str, position: int, limit: int, max_line_length: int) -> Lines:
+def read_from(path: str, position: int, limit: int, max_line_length: int, identity: int | None = None) -> Lines:
     """Up to ``limit`` complete lines starting with the line at ``position``."""
     with open_log(path) as fh:
         fd = fh.fileno()
@@ -189,16 +190,22 @@ def read_from(path: str, position: int, limit: int, max_line_length: int) -> Lin
         ends = newlines[:limit]
         starts = [position] + [end + 1 for end in ends[:-1]]
         spans = list(zip(starts, ends, strict=True)) if ends else []
-        return _lines(path, fd, spans, max_line_length, position == 0, len(newlines) <= limit)
+        return _lines(path, fd, spans, max_line_length, position == 0, len(newlines) <= limit, identity)
 
 
 def _lines(
-    path: str, fd: int, spans: list[tuple[int, int]], max_line_length: int, at_first: bool, at_last: bool
+    path: str,
+    fd: int,
+    spans: list[tuple[int, int]],
+    max_line_length: int,
+    at_first: bool,
+    at_last: bool,
+    identity: int | None,
 ) -> Lines:
     """Decode the lines at ``spans`` (start, end before the newline), anchored just past the last one."""
     low, high = (spans[0][0], spans[-1][1]) if spans else (0, 0)
     anchor = high + 1 if spans else 0
-    checked = Cursor(os.fstat(fd).st_ino, anchor, fingerprint_at(fd, anchor))
+    checked = Cursor(identity or os.fstat(fd).st_ino, anchor, fingerprint_at(fd, anchor))
     if not spans:
         return Lines(path, [], [], checked, at_first, at_last)
     if high - low <= ONE_READ:

@@ -23,6 +23,7 @@ from .refused import Refused
 from .state import private_directory, sweep
 from .streams import StreamSlots, follow
 from .tailer import Tailer
+from .unpacked import Unpacker
 from .watcher import WatcherPool
 
 RELAYED = {"view": "view", "stream": "stream", "lines": "lines", "download": "download", "search_files": "search"}
@@ -152,6 +153,8 @@ def log_viewer_blueprint(
         Path(opts.state_directory).mkdir(parents=True, exist_ok=True)
         return Path(opts.state_directory)
 
+    unpacker = Unpacker(state_directory)
+
     @blueprint.errorhandler(Refused)
     def refused(refusal: Refused) -> Response:
         """A path, position or search the modules refused: its status, and its sentence."""
@@ -236,11 +239,13 @@ def log_viewer_blueprint(
             abort(400, "ask for the lines before a position or from one, not both")
         try:
             if before is None and start is None:
-                found = history.read_last(str(log_file.path), limit, opts.max_line_length)
+                holder = str(log_file.path)
+                found = history.read_last(holder, limit, opts.max_line_length)
             else:
                 holder, position = history.locate(log_file.path, history.parse_at(before or start or ""))
                 read = history.read_before if before is not None else history.read_from
-                found = read(holder, position, limit, opts.max_line_length)
+                source, identity = unpacker.plain(holder)  # a compressed sibling is read from its plain copy
+                found = read(source, position, limit, opts.max_line_length, identity)
         except FileNotFoundError:
             abort(404, "no such log file")
         except OSError as error:
@@ -251,7 +256,7 @@ def log_viewer_blueprint(
         elements = sse.line_elements(lines, positions(found.anchor, starts), found_levels)
         response = Response("\n".join(elements), mimetype="text/html")
         # Which file held them (a rotated sibling, after rotation) and whether they reach its ends.
-        response.headers["X-Log-File"] = (Path(log_file.name).parent / Path(found.path).name).as_posix()
+        response.headers["X-Log-File"] = (Path(log_file.name).parent / Path(holder).name).as_posix()
         response.headers["X-Log-First"] = "1" if found.at_first else "0"
         response.headers["X-Log-Last"] = "1" if found.at_last else "0"
         response.headers["Cache-Control"] = "no-cache"

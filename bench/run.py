@@ -888,8 +888,12 @@ def throughput(system: System, rates: tuple[int, ...], seconds: float, minute: f
     return figures | {"frontail": theirs}
 
 
-def storm(lines: int, viewers: int, kills: int) -> dict:
-    """The generated suite's rotation storm (its tests/storm.py) at this size: what every viewer got."""
+def storm(lines: int, viewers: int, kills: int, handler_backups: int | None = None) -> dict:
+    """The generated suite's rotation storm (its tests/storm.py) at this size: what every viewer got.
+
+    Our own rotations of every kind; or, with ``handler_backups``, a ``RotatingFileHandler`` keeping that
+    many files, rolled over about every 0.8 s, with viewers away up to 2.5 s at a time.
+    """
     sys.path[:0] = [str(WORK / "log_viewer"), str(WORK / "log_viewer" / "tests")]
     from storm import run_storm
 
@@ -897,7 +901,10 @@ def storm(lines: int, viewers: int, kills: int) -> dict:
     shutil.rmtree(scratch, ignore_errors=True)
     (scratch / "logs").mkdir(parents=True)
     try:
-        return run_storm(scratch / "logs", scratch / "state", lines, viewers, kills, seed=20261126).totals()
+        found = run_storm(
+            scratch / "logs", scratch / "state", lines, viewers, kills, seed=20261126, handler_backups=handler_backups
+        )
+        return found.totals()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -1051,6 +1058,7 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
         "scroll_back": 2000 if smoke else 100_000,
         "gz": 2_000_000 if smoke else 300_000_000,
         "storm": (1500, 3, 1) if smoke else (20_000, 10, 8),  # lines, viewers, worker kills
+        "storm_handler": (1500, 3, 1) if smoke else (20_000, 30, 2),  # the same, RotatingFileHandler(backupCount=3)
         # lines, viewers, worker kills, configurations (None: all of tests/logrotate.py's)
         "logrotate": (800, 2, 1, 1) if smoke else (20_000, 10, 2, None),
         # lines/s (0: the page alone, what the machine does to its frames), seconds each; then the last rate this long
@@ -1124,6 +1132,8 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
         if "storm" in scenarios and system.name == "ours":  # a server of its own, its workers killed
             results["systems"][system.name]["storm"] = storm(*sizes["storm"])
             print(system.name, "storm", results["systems"][system.name]["storm"], flush=True)
+            results["systems"][system.name]["storm_handler"] = storm(*sizes["storm_handler"], handler_backups=3)
+            print(system.name, "storm_handler", results["systems"][system.name]["storm_handler"], flush=True)
         if "logrotate" in scenarios and system.name == "ours":  # a server of its own per configuration
             results["systems"][system.name]["logrotate"] = logrotate_storms(*sizes["logrotate"])
     return results
@@ -1379,6 +1389,15 @@ def main() -> None:
             f"{f['reconnects']} resumes with a cursor. Lost {f['lost']}, repeated {f['repeated']}, "
             f"out of order {f['out_of_order']}; {f['gone_with_deleted_files']:,} were in a file deleted before the "
             f"viewer's stream reached it ({f['gone_with_files_deleted_while_away']:,} while the viewer was away)."
+        )
+    if "storm_handler" in results["systems"].get("ours", {}):
+        f = results["systems"]["ours"]["storm_handler"]
+        print(
+            f"\nRotation storm, RotatingFileHandler(backupCount=3) (ours): {f['lines']:,} lines to {f['viewers']} "
+            f"viewers away up to 2.5 s at a time, {sum(f['rotations'].values())} rollovers, {f['kills']} workers "
+            f"killed, {f['resets']} resumes after the cursor's file was deleted. Lost {f['lost']}, repeated "
+            f"{f['repeated']}, out of order {f['out_of_order']}; {f['gone_with_deleted_files']:,} deliveries were "
+            f"in a file deleted before the viewer's stream reached it."
         )
     if "logrotate" in results["systems"].get("ours", {}):
         print("\n" + logrotate_table(results["systems"]["ours"]["logrotate"]))

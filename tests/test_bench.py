@@ -42,6 +42,8 @@ def test_benchmark_smoke_run_completes_and_reports_both_systems():
     assert relay["relayed"]["p50_ms"] is not None and relay["relay_cpu_percent_per_1000_lines_s"] > 0
     storm = results["systems"]["ours"]["storm"]
     assert storm["errors"] == [] and sum(storm["rotations"].values()) >= 1, storm
+    handler = results["systems"]["ours"]["storm_handler"]
+    assert handler["errors"] == [] and handler["rotations"].get("handler", 0) >= 1, handler
     rotated = results["systems"]["ours"]["logrotate"]["configurations"]
     assert rotated and all(f["errors"] == [] and f["rotations"] >= 1 for f in rotated.values()), rotated
     for figures in results["systems"].values():

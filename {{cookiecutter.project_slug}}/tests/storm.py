@@ -143,6 +143,40 @@ class LogrotateStormWriter:
         self.lost_by_logrotate = len(self.deleted)
 
 
+class HandlerStormWriter:
+    """Writes ``line N`` lines through ``RotatingFileHandler(backupCount=3)``, rolled over now and then.
+
+    Each rollover deletes the oldest backup: its lines are gone from then on.
+    """
+
+    lost_by_logrotate = 0  # no logrotate here
+
+    def __init__(self, log: Path, lines: int, rng: random.Random, backups: int, every: tuple[float, float]) -> None:
+        self.log, self.lines, self.rng, self.backups, self.every = log, lines, rng, backups, every
+        self.rotations: list[str] = []
+        self.deleted: dict[int, float] = {}
+        self.generations: list[list[int]] = [[]]  # the lines of app.log, app.log.1, ... newest first
+
+    def run(self) -> None:
+        handler = logging.handlers.RotatingFileHandler(self.log, backupCount=self.backups)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        next_rotation = time.monotonic() + self.rng.uniform(*self.every)
+        try:
+            for i in range(self.lines):
+                handler.emit(logging.makeLogRecord({"msg": f"line {i}"}))
+                self.generations[0].append(i)
+                if time.monotonic() >= next_rotation and i < self.lines - 1:
+                    handler.doRollover()
+                    self.generations.insert(0, [])
+                    if len(self.generations) > self.backups + 1:
+                        self.deleted.update(dict.fromkeys(self.generations.pop(), time.monotonic()))
+                    self.rotations.append("handler")
+                    next_rotation = time.monotonic() + self.rng.uniform(*self.every)
+                time.sleep(self.rng.choice([0, 0, 0.001, 0.002, 0.005]))
+        finally:
+            handler.close()
+
+
 class StormViewer(threading.Thread):
     """Reads until it has the last line, dropping its connection at random and resuming with its cursor."""
 
@@ -266,10 +300,22 @@ def judged(viewer: StormViewer, lines: int, deleted: dict[int, float]) -> Viewer
 
 
 def run_storm(
-    log_dir: Path, state_dir: Path, lines: int, viewers: int, kills: int, seed: int, logrotate: Config | None = None
+    log_dir: Path,
+    state_dir: Path,
+    lines: int,
+    viewers: int,
+    kills: int,
+    seed: int,
+    logrotate: Config | None = None,
+    handler_backups: int | None = None,
+    handler_every: tuple[float, float] = (0.6, 1.0),
 ) -> Storm:
-    """Write ``lines`` lines through a storm (our own rotations, or the real logrotate's in one configuration),
-    kill ``kills`` workers on the way, judge what each viewer got."""
+    """Write ``lines`` lines through a storm, kill ``kills`` workers on the way, judge what each viewer got.
+
+    The rotations are our own of every kind; or the real logrotate's in one configuration; or a
+    ``RotatingFileHandler`` keeping ``handler_backups`` files (older ones deleted), rolled over every
+    ``handler_every`` seconds.
+    """
     rng = random.Random(seed)
     log = log_dir / "app.log"
     log.touch()
@@ -277,12 +323,15 @@ def run_storm(
     with Server(log_dir, state_dir, LOG_VIEWER_BACKLOG_LINES="10000") as server:
         server.start()
         writer_rng = random.Random(rng.random())
+        writer: StormWriter | LogrotateStormWriter | HandlerStormWriter
         if logrotate:
-            writer: StormWriter | LogrotateStormWriter = LogrotateStormWriter(log, lines, writer_rng, logrotate)
+            writer = LogrotateStormWriter(log, lines, writer_rng, logrotate)
+        elif handler_backups:
+            writer = HandlerStormWriter(log, lines, writer_rng, handler_backups, handler_every)
         else:
             writer = StormWriter(log, lines, writer_rng)
         seconds = lines * 0.0025  # the writer's mean pace: about 400 lines a second
-        away = 2.5 if logrotate else 0.0  # away across rotations, as the viewers that lost compressed files were
+        away = 2.5 if logrotate or handler_backups else 0.0  # away across rotations, as the viewers that lost files
         crowd = [
             StormViewer(server, f"line {lines - 1}", seconds + 30, random.Random(rng.random()), away)
             for _ in range(viewers)

@@ -39,3 +39,16 @@ def test_every_viewer_gets_every_line_on_disk_once_in_order_through_real_logrota
     for viewer in storm.viewers:
         assert viewer.error is None
         assert (viewer.lost[:5], viewer.repeated, viewer.out_of_order) == ([], 0, 0), viewer
+
+
+def test_viewers_away_while_a_rotating_file_handler_deletes_old_files_lose_only_deleted_lines(log_dir, tmp_path):
+    """``backupCount=3``: a viewer comes back after its file was deleted; it goes on with the oldest file written
+    since (it restarted at the live file, skipping every backup, before)."""
+    storm = run_storm(
+        log_dir, tmp_path / "state", 3000, 4, 1, seed=20261204, handler_backups=3, handler_every=(0.2, 0.4)
+    )
+    print(storm.summary())
+    assert storm.totals()["resets"] > 0  # some viewer came back after its file was deleted
+    for viewer in storm.viewers:
+        assert viewer.error is None
+        assert (viewer.lost[:5], viewer.repeated, viewer.out_of_order) == ([], 0, 0), viewer

@@ -58,6 +58,32 @@ CORPUS = [
     ('203.0.113.1 - - [25/Nov/2026:03:00:00 +0000] "GET / HTTP/1.1" 502 10 "-" "curl"', "error"),
     ('203.0.113.1 - - [25/Nov/2026:03:00:00 +0000] "GET /x HTTP/1.1" 404 10 "-" "curl"', "warning"),
     ('203.0.113.1 - - [25/Nov/2026:03:00:00 +0000] "GET /ERROR HTTP/1.1" 200 10 "-" "curl"', "info"),
+    # Layouts that had no level before (issue 31), as public sample logs have them: Android's logcat
+    # (threadtime), OpenStack's oslo.log (a pid before the level), Windows' CBS log, a Blue Gene/L RAS log
+    # (the level a field in the middle; "error" in the message is not it)
+    ("03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogsopening app wtoken", "debug"),
+    ("03-17 16:13:38.839  1702  8671 E ActivityManager: Failed to schedule configuration change", "error"),
+    ("03-17 16:13:38.859  2227  2227 I TextView: visible is system.time.showampm", "info"),
+    ("2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server [req-38101a0b] 10.11.10.1", "info"),
+    ("2017-05-16 00:00:02.011 25746 WARNING nova.compute.manager [req-1] While synchronizing instance", "warning"),
+    ("2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505 with Core", "info"),
+    ("2016-09-28 04:30:31, Error                 CSI    00000001 (F) STATUS_SXS_ASSEMBLY_MISSING", "error"),
+    (
+        "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL "
+        "INFO instruction cache parity error corrected",
+        "info",
+    ),
+    (
+        "KERNDTLB 1118536327 2005.06.11 R30-M0-N9-C:J16-U01 2005-06-11-17.32.07.581048 R30-M0-N9-C:J16-U01 RAS "
+        "KERNEL FATAL data TLB error interrupt",
+        "critical",
+    ),
+    # .NET's console logger, as Microsoft's documentation shows it
+    ("info: Microsoft.Hosting.Lifetime[14]", "info"),
+    ("fail: Microsoft.AspNetCore.Server.Kestrel[13]", "error"),
+    ("warn: Microsoft.AspNetCore.HttpsPolicy.HttpsRedirectionMiddleware[3]", "warning"),
+    # a capitalised word after a time that is a message, not a column
+    ("2016-09-28 04:30:30 Error count is 3", None),
     # nothing to go by
     ("the quick brown fox", None),
     ("", None),
@@ -82,6 +108,13 @@ def test_continuation_lines_take_their_records_level():
         "  follow-up of a record without a level",
     ]
     assert Levels().of(lines) == ["error"] * 5 + ["info"] * 2 + [None] * 2
+
+
+def test_dotnet_console_messages_continue_their_category_line():
+    """The console logger writes the level and category on one line and the message indented below it."""
+    lines = ["info: Microsoft.Hosting.Lifetime[14]", "      Now listening on: https://localhost:5001"]
+    lines += ["fail: Microsoft.AspNetCore.Server.Kestrel[13]", '      Connection id "0HLMD", Request id: failed']
+    assert Levels().of(lines) == ["info", "info", "error", "error"]
 
 
 def test_a_record_continues_into_the_next_batch():

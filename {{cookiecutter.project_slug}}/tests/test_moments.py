@@ -27,13 +27,62 @@ NOON_LOCAL = datetime(2026, 11, 25, 12, 0, 0).timestamp()
         ('{"level":30,"time":' + str(int(NOON_UTC * 1000)) + ',"msg":"x"}', NOON_UTC),
         ('{"ts": ' + str(int(NOON_UTC)) + '.5, "msg": "x"}', NOON_UTC + 0.5),
         ("Nov 25 12:00:00 host prog[1]: x", datetime(time.localtime().tm_year, 11, 25, 12).timestamp()),
+        ("2026-11-25-12.00.00.250000 R02-M1 RAS KERNEL INFO x", NOON_LOCAL + 0.25),
+        ("26/11/25 12:00:00 INFO executor.Executor: x", NOON_LOCAL),
+        ("261125 120000 148 INFO dfs.DataNode: x", NOON_LOCAL),
         ("  File 'x.py', line 12, in f", None),
+        ("x 261125 120000 not at the start: some numbers", None),
         ("2026-02-31 12:00:00 not a day", None),
         ("x" * 200 + " 2026-11-25T12:00:00Z too far into the line", None),
     ],
 )
 def test_a_lines_time(line, expected):
     assert time_of(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "written", "expected"),
+    [
+        ("Nov 25 12:00:00 host prog[1]: x", datetime(2026, 12, 1), datetime(2026, 11, 25, 12)),
+        ("Dec 31 23:59:59 host prog[1]: x", datetime(2027, 1, 2), datetime(2026, 12, 31, 23, 59, 59)),
+        ("11-25 12:00:00.500  1702  2395 D Tag: x", datetime(2026, 12, 1), datetime(2026, 11, 25, 12, 0, 0, 500000)),
+        ("12-31 23:00:00.000  1702  2395 I Tag: x", datetime(2027, 1, 2), datetime(2026, 12, 31, 23)),
+    ],
+)
+def test_a_stamp_without_a_year_takes_its_files(line, written, expected):
+    """The year of the file's last write, or the one before when the month comes after that one's."""
+    assert time_of(line, written.timestamp()) == expected.timestamp()
+
+
+# Each stamp format, as a line maker for a moment (epoch seconds): going to a time is a bisection over them.
+STAMPS = {
+    "iso": lambda t: datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M:%S,%f")[:-3] + " INFO app: x",
+    "dotted": lambda t: datetime.fromtimestamp(t).strftime("%Y-%m-%d-%H.%M.%S.%f") + " R02 RAS KERNEL INFO x",
+    "slashed": lambda t: datetime.fromtimestamp(t).strftime("%Y/%m/%d %H:%M:%S") + " [error] 1#0: x",
+    "short": lambda t: datetime.fromtimestamp(t).strftime("%y/%m/%d %H:%M:%S") + " INFO executor.Executor: x",
+    "compact": lambda t: datetime.fromtimestamp(t).strftime("%y%m%d %H%M%S") + " 148 INFO dfs.DataNode: x",
+    "access": lambda t: (
+        "203.0.113.1 - - ["
+        + datetime.fromtimestamp(t, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
+        + '] "GET / HTTP/1.1" 200 1'
+    ),
+    "epoch": lambda t: '{"level":30,"time":' + str(int(t * 1000)) + ',"msg":"x"}',
+    "syslog": lambda t: datetime.fromtimestamp(t).strftime("%b %d %H:%M:%S") + " host prog[1]: x",
+    "logcat": lambda t: datetime.fromtimestamp(t).strftime("%m-%d %H:%M:%S.%f")[:-3] + "  1702  2395 I Tag: x",
+}
+
+
+@pytest.mark.parametrize("name", STAMPS)
+def test_going_to_the_time_of_the_1000th_line_lands_on_it_in_every_format(tmp_path, name):
+    """2,000 lines a second apart (ending in November, so year-less stamps need the file's year)."""
+    log = tmp_path / "stamped.log"
+    first = datetime(2026, 11, 25, 11, 0, 0).timestamp()
+    lines = [STAMPS[name](first + i) for i in range(2000)]
+    log.write_text("".join(line + "\n" for line in lines))
+    os.utime(log, (first + 3000, first + 3000))
+    assert time_of(lines[1000], first + 3000) == first + 1000
+    assert first_at_or_after(str(log), first + 1000) == sum(len(line) + 1 for line in lines[:1000])
+    assert first_at_or_after(str(log), first + 999.5) == sum(len(line) + 1 for line in lines[:1000])
 
 
 def test_parse_moment():

@@ -31,7 +31,7 @@ _WORDS = {
     "debug": "DEBUG DBG FINE",
     "info": "INFO INF INFORMATION NOTICE",
     "warning": "WARNING WARN WRN",
-    "error": "ERROR ERR SEVERE",
+    "error": "ERROR ERR SEVERE FAILURE",
     "critical": "CRITICAL CRIT FATAL FTL PANIC ALERT EMERG EMERGENCY",
 }
 WORD_LEVEL = {word: level for level, words in _WORDS.items() for word in words.split()}
@@ -49,19 +49,27 @@ _HEADER = (
     + _ANSI
     + r" ++){0,6}?"
 )
+# Layouts whose level is no word in a header, each read first: Android's logcat (threadtime: a letter after
+# the pid and tid), a Blue Gene RAS log (a field in the middle), .NET's console logger (a lowercase tag).
+_LOGCAT = r"\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} +\d+ +\d+ ([VDIWEFA]) "  # 1
+_RAS = r"(?:-|[A-Z_]+) \d{10} \d{4}\.\d\d\.\d\d \S+ \d{4}-\d\d-\d\d-\d\d\.\d\d\.\d\d\.\d{6} \S+ RAS \w+ (\w+) "  # 2
+_DOTNET = r"(trce|dbug|info|warn|fail|crit): "  # 3
+# A capitalised level word (Windows' CBS log: ``Info``) counts where a column or a separator follows it.
+_CAPITALISED = "|".join(sorted((word.capitalize() for word in WORD_LEVEL if len(word) > 3), key=len, reverse=True))
 _LINE = re.compile(
+    r"(?:" + _LOGCAT + "|" + _RAS + "|" + _DOTNET + ")|"
     r"(?=[\d\[<A-Z\x1b({])"  # a header starts with one of these: only such lines are looked into
-    r"(?:" + _HEADER + r"(?:[\[<](?:[\w.-]+:)?((?i:" + _UPPER + r"))[\]>]"  # 1: [level], any case
-    r"|" + _ANSI + r" *(" + _UPPER + r")" + _ANSI + r"(?=[\s:|,\]]|$))"  # 2: LEVEL
-    r"|\{[^\n]{0,200}?\"(?:level|levelname|severity|lvl)\" *: *(?:\"(\w+)\"|(\d+))"  # 3, 4: JSON
-    r"|<(\d{1,3})>"  # 5: syslog PRI
-    r"|([IWEF])\d{4} \d\d:\d\d:\d\d"  # 6: glog
-    r"|\S++ \S++ \S++ \[[^\]\n]++\] \"[^\"\n]*+\" (\d{3}) "  # 7: access log status
-    r"|([\d\[{<]|" + _MONTH + r"))"  # 8: a record's start, without a level
-    r"|(?=\w+=)[^\n]{0,200}?(?<![^ \t])(?:level|lvl|severity)=\"?(\w+)"  # 9: logfmt
-    r"|(?=(\w)\w*=)"  # 10: a logfmt record without a level
+    r"(?:" + _HEADER + r"(?:[\[<](?:[\w.-]+:)?((?i:" + _UPPER + r"))[\]>]"  # 4: [level], any case
+    r"|" + _ANSI + r" *(" + _UPPER + r"|(?:" + _CAPITALISED + r")(?=\s\s|[:,\]]))" + _ANSI + r"(?=[\s:|,\]]|$))"  # 5
+    r"|\{[^\n]{0,200}?\"(?:level|levelname|severity|lvl)\" *: *(?:\"(\w+)\"|(\d+))"  # 6, 7: JSON
+    r"|<(\d{1,3})>"  # 8: syslog PRI
+    r"|([IWEF])\d{4} \d\d:\d\d:\d\d"  # 9: glog
+    r"|\S++ \S++ \S++ \[[^\]\n]++\] \"[^\"\n]*+\" (\d{3}) "  # 10: access log status
+    r"|([\d\[{<]|" + _MONTH + r"))"  # 11: a record's start, without a level
+    r"|(?=\w+=)[^\n]{0,200}?(?<![^ \t])(?:level|lvl|severity)=\"?(\w+)"  # 12: logfmt
+    r"|(?=(\w)\w*=)"  # 13: a logfmt record without a level
 )
-_WORD_GROUPS = (1, 2, 3, 9)  # where a level word is found: the groups a column is learned from
+_WORD_GROUPS = (4, 5, 6, 12)  # where a level word is found: the groups a column is learned from
 # What may start a record, as text and as bytes (``Levels`` reads lines of either).
 _RECORD_START = frozenset("0123456789[{<JFMASOND") | {bytes([c]) for c in b"0123456789[{<JFMASOND"}
 # The first four letters of the level words that tell their level by them, as logs spell them:
@@ -76,6 +84,8 @@ _COLUMN_WORDS = {
 _PINO = {10: "trace", 20: "debug", 30: "info", 40: "warning", 50: "error", 60: "critical"}
 _SYSLOG = ("critical", "critical", "critical", "error", "warning", "info", "info", "debug")
 _GLOG = {"I": "info", "W": "warning", "E": "error", "F": "critical"}
+_LOGCAT_LETTERS = dict(zip("VDIWEFA", (*LEVELS, "critical"), strict=True))  # A: assert
+_DOTNET_TAGS = dict(zip(("trce", "dbug", "info", "warn", "fail", "crit"), LEVELS, strict=True))
 LEARN_LINES = 20  # level words seen before their column is trusted
 LEVELLESS_LINES = 200  # lines without any level before a file is only sampled
 _CONTINUES = ""  # no level and no record start: the record before goes on
@@ -101,9 +111,13 @@ def _word(word: str) -> str | None:
 
 def _classify(groups: tuple[str, ...]) -> str | None:
     """The level (or ``_STARTS``, ``_CONTINUES``) a line's groups say."""
-    bracketed, upper, json_word, json_number, pri, glog, status, start, logfmt, keyed = groups
-    if json_word or logfmt or bracketed:
-        return _word(json_word or logfmt or bracketed) or _STARTS
+    logcat, ras, dotnet, bracketed, upper, json_word, json_number, pri, glog, status, start, logfmt, keyed = groups
+    if logcat:
+        return _LOGCAT_LETTERS[logcat]
+    if dotnet:
+        return _DOTNET_TAGS[dotnet]
+    if json_word or logfmt or bracketed or ras:
+        return _word(json_word or logfmt or bracketed or ras) or _STARTS
     if json_number:
         return _PINO.get(int(json_number) // 10 * 10) if int(json_number) < 70 else "critical"
     if pri:
@@ -113,7 +127,7 @@ def _classify(groups: tuple[str, ...]) -> str | None:
     if status:
         return "error" if status[0] == "5" else "warning" if status[0] == "4" else "info"
     if upper:
-        return WORD_LEVEL[upper]
+        return WORD_LEVEL[upper.upper()]
     return _STARTS if start or keyed else _CONTINUES
 
 

@@ -1,12 +1,15 @@
 """Times: the time a log line is stamped with, and the first line of a file at or after a time.
 
-A line's time is the first stamp in its first 160 characters: ISO 8601 (with
-or without a zone, ``T`` or a space, ``,`` or ``.`` before fractions, which
-covers ``logging``'s asctime), ``2026/11/25 03:00:00``, syslog's
-``Nov 25 03:00:00`` (this year), an access log's ``[25/Nov/2026:03:00:00 +0000]``,
-or epoch seconds or milliseconds in a JSON ``time``/``ts``/``timestamp``.
-A stamp without a zone is the server's local time, as is a time asked for
-without one.
+A line's time is the first stamp in its first 160 characters (``_FORMATS``):
+ISO 8601 (with or without a zone, ``T`` or a space, ``,`` or ``.`` before
+fractions, which covers ``logging``'s asctime), the dotted
+``2005-06-03-15.42.50.675872``, ``2026/11/25 03:00:00``, log4j's two-digit
+``17/06/09 20:10:40`` and compact ``081109 203615`` at a line's start, an
+access log's ``[25/Nov/2026:03:00:00 +0000]``, epoch seconds or milliseconds in
+a JSON ``time``/``ts``/``timestamp``, and the year-less syslog
+``Nov 25 03:00:00`` and logcat ``03-17 16:13:38.811`` (the year of the file's
+last write). A stamp without a zone is the server's local time, as is a time
+asked for without one.
 
 The first line at or after a time is found by bisection over byte offsets:
 each step reads one block where it lands and the first stamped line after it,
@@ -32,17 +35,21 @@ _MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
 _MONTH = "|".join(_MONTHS)
 _ISO = r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?"
-_STAMP = re.compile(
-    _ISO  # 1-8
-    + r"|(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)"  # 9-14
-    + r"|\[(\d\d)/("
-    + _MONTH
-    + r")/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]"  # 15-21
-    + r"|\"(?:time|ts|timestamp)\" *: *(\d{10}(?:\.\d+)?|\d{13})\b"  # 22
-    + r"|(?<![\w:])("
-    + _MONTH
-    + r") +(\d{1,2}) (\d\d):(\d\d):(\d\d)"  # 23-27
-)
+# Each stamp a line may start with (or hold in its head), by name: its pattern, its fields in order.
+# Two-digit years are this century's; stamps without a year take the file's (see ``time_of``).
+_FORMATS = {
+    "iso": _ISO,  # year, month, day, hour, minute, second, fraction, zone
+    "dotted": r"(\d{4})-(\d\d)-(\d\d)-(\d\d)\.(\d\d)\.(\d\d)(?:\.(\d{1,9}))?",  # DB2, Blue Gene: ...-15.42.50.675872
+    "slashed": r"(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?",  # Go's log, nginx's error log
+    "short": r"^(\d\d)/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)",  # log4j's yy/MM/dd HH:mm:ss (Spark)
+    "compact": r"^(\d\d)(\d\d)(\d\d) (\d\d)(\d\d)(\d\d)(?!\d)",  # yyMMdd HHmmss (HDFS)
+    "access": r"\[(\d\d)/(" + _MONTH + r")/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]",  # day, month, year...
+    "epoch": r"\"(?:time|ts|timestamp)\" *: *(\d{10}(?:\.\d+)?|\d{13})\b",  # JSON: seconds or milliseconds
+    "syslog": r"(?<![\w:])(" + _MONTH + r") +(\d{1,2}) (\d\d):(\d\d):(\d\d)",  # no year
+    "logcat": r"^(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{3})",  # Android's threadtime: no year
+}
+_FIELDS = {name: re.compile(pattern) for name, pattern in _FORMATS.items()}
+_STAMP = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _FORMATS.items()))
 # Asked for: seconds may be left out (a browser's datetime-local field leaves them out at :00).
 _ASKED = re.compile(r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d))?(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?")
 
@@ -82,38 +89,62 @@ def _iso(groups: tuple) -> float:
     return whole + (float(f"0.{fraction}") if fraction else 0.0)
 
 
-def time_of(line: str) -> float | None:
-    """The epoch seconds a line is stamped with, or None."""
+def time_of(line: str, written: float | None = None) -> float | None:
+    """The epoch seconds a line is stamped with, or None.
+
+    A stamp without a year takes the year of ``written`` (its file's last write; now, if not given), or the
+    year before when its month comes after that one's (December's lines in a file written in January).
+    """
     match = _STAMP.search(line, 0, HEAD)
     if not match:
         return None
-    groups = match.groups()
+    name = match.lastgroup
+    fields = _FIELDS[name].match(match.group(name)).groups()
     try:
-        if groups[0]:
-            return _iso(groups[0:8])
-        if groups[8]:
-            return _seconds(*(int(part) for part in groups[8:14]), None)
-        if groups[14]:
-            day, month, year, hour, minute, second, zone = groups[14:21]
-            return _seconds(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), _zone(zone))
-        if groups[21]:
-            number = float(groups[21])
-            return number / 1000 if len(groups[21]) == 13 else number
-        month, day, hour, minute, second = groups[22:27]
-        year = time.localtime().tm_year
-        return _seconds(year, _MONTHS[month], int(day), int(hour), int(minute), int(second), None)
+        return _CONVERTERS[name](fields, written)
     except ValueError:  # 2026-02-31 and the like: not a time
         return None
 
 
-def _stamped(fd: int, offset: int, length: int) -> Iterator[tuple[float, int]]:
-    """(time, start) of each stamped complete line starting after ``offset`` (at it, for 0) in ``length`` bytes."""
+def _local(year: int, month: int, day: int, hour: int, minute: int, second: int, fraction: str | None) -> float:
+    return _seconds(year, month, day, hour, minute, second, None) + (float(f"0.{fraction}") if fraction else 0.0)
+
+
+def _year_of(month: int, written: float | None) -> int:
+    reference = time.localtime(written)
+    return reference.tm_year - 1 if month > reference.tm_mon else reference.tm_year
+
+
+def _century(year: str) -> int:
+    return 2000 + int(year)
+
+
+_CONVERTERS = {
+    "iso": lambda f, _written: _iso(f),
+    "dotted": lambda f, _written: _local(*map(int, f[:6]), f[6]),
+    "slashed": lambda f, _written: _local(*map(int, f[:6]), f[6]),
+    "short": lambda f, _written: _local(_century(f[0]), *map(int, f[1:6]), None),
+    "compact": lambda f, _written: _local(_century(f[0]), *map(int, f[1:6]), None),
+    "access": lambda f, _written: _seconds(
+        int(f[2]), _MONTHS[f[1]], int(f[0]), int(f[3]), int(f[4]), int(f[5]), _zone(f[6])
+    ),
+    "epoch": lambda f, _written: float(f[0]) / 1000 if len(f[0]) == 13 else float(f[0]),
+    "syslog": lambda f, written: _local(_year_of(_MONTHS[f[0]], written), _MONTHS[f[0]], *map(int, f[1:5]), None),
+    "logcat": lambda f, written: _local(_year_of(int(f[0]), written), *map(int, f[0:5]), f[5]),
+}
+
+
+def _stamped(fd: int, offset: int, length: int, written: float) -> Iterator[tuple[float, int]]:
+    """(time, start) of each stamped complete line starting after ``offset`` (at it, for 0) in ``length`` bytes.
+
+    ``written``: the file's last write, the year of stamps without one.
+    """
     data = os.pread(fd, length, offset)
     start = 0 if offset == 0 else data.find(b"\n") + 1
     if offset and not start:
         return  # the bytes end inside one line
     while (end := data.find(b"\n", start)) >= 0:
-        stamp = time_of(data[start : min(end, start + HEAD)].decode("utf-8", "replace"))
+        stamp = time_of(data[start : min(end, start + HEAD)].decode("utf-8", "replace"), written)
         if stamp is not None:
             yield stamp, offset + start
         start = end + 1
@@ -122,14 +153,15 @@ def _stamped(fd: int, offset: int, length: int) -> Iterator[tuple[float, int]]:
 def first_at_or_after(path: str, moment: float) -> int:
     """The start of the first line stamped at or after ``moment``: 0 before the first, the end after the last."""
     with open_log(path) as fh:
-        fd, size = fh.fileno(), os.fstat(fh.fileno()).st_size
+        info = os.fstat(fh.fileno())
+        fd, size, written = fh.fileno(), info.st_size, info.st_mtime
         low, high = 0, size  # the answer lies in [low, high]
         while high - low > BLOCK:
             middle = (low + high) // 2
-            found = next(_stamped(fd, middle, BLOCK), None)
+            found = next(_stamped(fd, middle, BLOCK, written), None)
             if found is not None and found[0] < moment:
                 low = found[1]
             else:
                 high = middle
         # The answer is in the block after `low`: its lines in turn.
-        return next((start for stamp, start in _stamped(fd, low, 2 * BLOCK) if stamp >= moment), size)
+        return next((start for stamp, start in _stamped(fd, low, 2 * BLOCK, written) if stamp >= moment), size)

@@ -82,6 +82,26 @@ CORPUS = [
     ("info: Microsoft.Hosting.Lifetime[14]", "info"),
     ("fail: Microsoft.AspNetCore.Server.Kestrel[13]", "error"),
     ("warn: Microsoft.AspNetCore.HttpsPolicy.HttpsRedirectionMiddleware[3]", "warning"),
+    # as each one's documentation shows its lines: Kubernetes' CRI log (the app's own line after the stream
+    # and tag), zap's console encoder (tabs), logrus on a terminal, Rust's env_logger, Serilog's console,
+    # winston's simple format, PostgreSQL, MariaDB and MySQL, Redis's marks, Elasticsearch, Kafka, journalctl
+    ("2026-11-25T03:00:00.123456789Z stdout F 2026-11-25 03:00:00,123 ERROR app: boom", "error"),
+    ('2026-11-25T03:00:00.123456789Z stderr P {"level":"warn","msg":"a partial', "warning"),
+    ("2026-11-25T03:00:00.000Z\tINFO\tapp/main.go:10\tstarted", "info"),
+    ("INFO[0000] started                                       port=8080", "info"),
+    ("ERRO[0001] request failed                                error=timeout", "error"),
+    ("[2026-11-25T03:00:00Z ERROR my_app::server] boom", "error"),
+    ("[15:04:05 WRN] Disk space is low", "warning"),
+    ("error: connection refused", "error"),
+    ('2026-11-25 03:00:00.123 UTC [123] ERROR:  relation "x" does not exist', "error"),
+    ("2026-11-25 03:00:00.123 UTC [123] LOG:  database system is ready to accept connections", "info"),
+    ("2026-11-25  3:00:00 0 [Note] InnoDB: Buffer pool(s) load completed", "info"),
+    ("2026-11-25T03:00:00.123456Z 0 [ERROR] [MY-010119] [Server] Aborting", "error"),
+    ("1:M 25 Nov 2026 03:00:00.123 * Ready to accept connections tcp", "info"),
+    ("1:M 25 Nov 2026 03:00:00.123 # WARNING Memory overcommit must be enabled!", "warning"),
+    ("[2026-11-25T03:00:00,123][WARN ][o.e.c.r.a.DiskThresholdMonitor] [node-1] high disk watermark", "warning"),
+    ("[2026-11-25 03:00:00,123] INFO [KafkaServer id=0] started (kafka.server.KafkaServer)", "info"),
+    ('{"__REALTIME_TIMESTAMP" : "1764039600123456", "PRIORITY" : "3", "MESSAGE" : "failed"}', "error"),
     # a capitalised word after a time that is a message, not a column
     ("2016-09-28 04:30:30 Error count is 3", None),
     # nothing to go by

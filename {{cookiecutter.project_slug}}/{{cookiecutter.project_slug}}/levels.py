@@ -27,49 +27,66 @@ LEVELS = ("trace", "debug", "info", "warning", "error", "critical")
 RANK = {name: rank for rank, name in enumerate(LEVELS)}
 
 _WORDS = {
-    "trace": "TRACE TRC FINEST FINER",
-    "debug": "DEBUG DBG FINE",
-    "info": "INFO INF INFORMATION NOTICE",
+    "trace": "TRACE TRC TRAC FINEST FINER VERBOSE VRB SILLY",
+    "debug": "DEBUG DBG DEBU FINE",
+    "info": "INFO INF INFORMATION NOTICE NOTE LOG HTTP",
     "warning": "WARNING WARN WRN",
-    "error": "ERROR ERR SEVERE FAILURE",
-    "critical": "CRITICAL CRIT FATAL FTL PANIC ALERT EMERG EMERGENCY",
+    "error": "ERROR ERR ERRO SEVERE FAILURE",
+    "critical": "CRITICAL CRIT FATAL FATA FTL PANIC PANI ALERT EMERG EMERGENCY",
 }
 WORD_LEVEL = {word: level for level, words in _WORDS.items() for word in words.split()}
 _UPPER = "|".join(sorted(WORD_LEVEL, key=len, reverse=True))
 _ANSI = r"(?:\x1b\[[0-9;]*m)*"
 _MONTH = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
 # What a header may hold before its level: timestamps and numbers, bracketed fields, separators,
-# month names, a `name -`; never a `name:` (after it comes the message).
+# month names, a `name -`, a zone before a [pid] (PostgreSQL); never a `name:` (after it comes the
+# message). Spaces or tabs between, or nothing between two brackets (Elasticsearch: `[...][WARN ]`).
 _HEADER = (
     r"(?:"
     + _ANSI
     + r"(?>\d[^\s\x1b]*+|\[[^\]\n]*+\]|<[^>\n]*+>|\([^)\n]*+\)|[-|]|[\w.]++ +-|"
+    + r"[A-Z]{2,5}(?=[ \t]\[\d)|"
     + _MONTH
     + r")"
     + _ANSI
-    + r" ++){0,6}?"
+    + r"(?:[ \t]++|(?<=\])(?=\[))){0,6}?"
 )
-# Layouts whose level is no word in a header, each read first: Android's logcat (threadtime: a letter after
-# the pid and tid), a Blue Gene RAS log (a field in the middle), .NET's console logger (a lowercase tag).
+# Layouts whose level is no word where a header puts it, each read first: Android's logcat (threadtime: a
+# letter after the pid and tid), a Blue Gene RAS log (a field in the middle), a lowercase tag (.NET's console
+# logger, winston's simple format), a time and a level in one bracket (Rust's env_logger, Serilog), Redis's
+# mark, and journalctl's JSON PRIORITY.
 _LOGCAT = r"\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} +\d+ +\d+ ([VDIWEFA]) "  # 1
 _RAS = r"(?:-|[A-Z_]+) \d{10} \d{4}\.\d\d\.\d\d \S+ \d{4}-\d\d-\d\d-\d\d\.\d\d\.\d\d\.\d{6} \S+ RAS \w+ (\w+) "  # 2
-_DOTNET = r"(trce|dbug|info|warn|fail|crit): "  # 3
+_TAG = r"(trce|dbug|info|warn|fail|crit|error|warning|debug|verbose|silly|http): "  # 3
+_BRACKETED_TIME = r"\[\d[^\]\s]*+ ++(" + _UPPER + r")\b[^\]\n]*+\]"  # 4
+_REDIS = r"\d+:[XCSM] \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} ([.*#-]) "  # 5
+_JOURNAL = r"\{[^\n]{0,2000}?\"PRIORITY\" *: *\"(\d)\""  # 6
 # A capitalised level word (Windows' CBS log: ``Info``) counts where a column or a separator follows it.
 _CAPITALISED = "|".join(sorted((word.capitalize() for word in WORD_LEVEL if len(word) > 3), key=len, reverse=True))
+# Kubernetes' container log (CRI) puts a time, the stream and a tag before the app's own line.
+_CRI = r"(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) (?:stdout|stderr) [FP] )?"
 _LINE = re.compile(
-    r"(?:" + _LOGCAT + "|" + _RAS + "|" + _DOTNET + ")|"
+    _CRI + r"(?:(?:" + "|".join((_LOGCAT, _RAS, _TAG, _BRACKETED_TIME, _REDIS, _JOURNAL)) + ")|"
     r"(?=[\d\[<A-Z\x1b({])"  # a header starts with one of these: only such lines are looked into
-    r"(?:" + _HEADER + r"(?:[\[<](?:[\w.-]+:)?((?i:" + _UPPER + r"))[\]>]"  # 4: [level], any case
-    r"|" + _ANSI + r" *(" + _UPPER + r"|(?:" + _CAPITALISED + r")(?=\s\s|[:,\]]))" + _ANSI + r"(?=[\s:|,\]]|$))"  # 5
-    r"|\{[^\n]{0,200}?\"(?:level|levelname|severity|lvl)\" *: *(?:\"(\w+)\"|(\d+))"  # 6, 7: JSON
-    r"|<(\d{1,3})>"  # 8: syslog PRI
-    r"|([IWEF])\d{4} \d\d:\d\d:\d\d"  # 9: glog
-    r"|\S++ \S++ \S++ \[[^\]\n]++\] \"[^\"\n]*+\" (\d{3}) "  # 10: access log status
-    r"|([\d\[{<]|" + _MONTH + r"))"  # 11: a record's start, without a level
-    r"|(?=\w+=)[^\n]{0,200}?(?<![^ \t])(?:level|lvl|severity)=\"?(\w+)"  # 12: logfmt
-    r"|(?=(\w)\w*=)"  # 13: a logfmt record without a level
+    r"(?:" + _HEADER + r"(?:[\[<](?:[\w.-]+:)?((?i:" + _UPPER + r")) *[\]>]"  # 7: [level], any case
+    r"|"
+    + _ANSI
+    + r" *("
+    + _UPPER
+    + r"|(?:"
+    + _CAPITALISED
+    + r")(?=\s\s|[:,\]]))\d?"  # 8: LEVEL (DEBUG1 too)
+    + _ANSI
+    + r"(?=[\s:|,\]\[]|$))"
+    r"|\{[^\n]{0,200}?\"(?:level|levelname|severity|lvl)\" *: *(?:\"(\w+)\"|(\d+))"  # 9, 10: JSON
+    r"|<(\d{1,3})>"  # 11: syslog PRI
+    r"|([IWEF])\d{4} \d\d:\d\d:\d\d"  # 12: glog
+    r"|\S++ \S++ \S++ \[[^\]\n]++\] \"[^\"\n]*+\" (\d{3}) "  # 13: access log status
+    r"|([\d\[{<]|" + _MONTH + r"))"  # 14: a record's start, without a level
+    r"|(?=\w+=)[^\n]{0,200}?(?<![^ \t])(?:level|lvl|severity)=\"?(\w+)"  # 15: logfmt
+    r"|(?=(\w)\w*=))"  # 16: a logfmt record without a level
 )
-_WORD_GROUPS = (4, 5, 6, 12)  # where a level word is found: the groups a column is learned from
+_WORD_GROUPS = (4, 7, 8, 9, 15)  # where a level word is found: the groups a column is learned from
 # What may start a record, as text and as bytes (``Levels`` reads lines of either).
 _RECORD_START = frozenset("0123456789[{<JFMASOND") | {bytes([c]) for c in b"0123456789[{<JFMASOND"}
 # The first four letters of the level words that tell their level by them, as logs spell them:
@@ -86,6 +103,7 @@ _SYSLOG = ("critical", "critical", "critical", "error", "warning", "info", "info
 _GLOG = {"I": "info", "W": "warning", "E": "error", "F": "critical"}
 _LOGCAT_LETTERS = dict(zip("VDIWEFA", (*LEVELS, "critical"), strict=True))  # A: assert
 _DOTNET_TAGS = dict(zip(("trce", "dbug", "info", "warn", "fail", "crit"), LEVELS, strict=True))
+_REDIS_MARKS = {".": "debug", "-": "trace", "*": "info", "#": "warning"}
 LEARN_LINES = 20  # level words seen before their column is trusted
 LEVELLESS_LINES = 200  # lines without any level before a file is only sampled
 _CONTINUES = ""  # no level and no record start: the record before goes on
@@ -111,13 +129,18 @@ def _word(word: str) -> str | None:
 
 def _classify(groups: tuple[str, ...]) -> str | None:
     """The level (or ``_STARTS``, ``_CONTINUES``) a line's groups say."""
-    logcat, ras, dotnet, bracketed, upper, json_word, json_number, pri, glog, status, start, logfmt, keyed = groups
+    logcat, ras, tag, timed, redis, journal, bracketed, upper, json_word, json_number, pri, glog, status = groups[:13]
+    start, logfmt, keyed = groups[13:]
     if logcat:
         return _LOGCAT_LETTERS[logcat]
-    if dotnet:
-        return _DOTNET_TAGS[dotnet]
-    if json_word or logfmt or bracketed or ras:
-        return _word(json_word or logfmt or bracketed or ras) or _STARTS
+    if tag:
+        return _DOTNET_TAGS.get(tag) or _word(tag)
+    if redis:
+        return _REDIS_MARKS[redis]
+    if journal:
+        return _SYSLOG[int(journal)]
+    if json_word or logfmt or bracketed or ras or timed:
+        return _word(json_word or logfmt or bracketed or ras or timed) or _STARTS
     if json_number:
         return _PINO.get(int(json_number) // 10 * 10) if int(json_number) < 70 else "critical"
     if pri:

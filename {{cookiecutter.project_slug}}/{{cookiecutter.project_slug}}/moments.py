@@ -44,6 +44,10 @@ _FORMATS = {
     "short": r"^(\d\d)/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)",  # log4j's yy/MM/dd HH:mm:ss (Spark)
     "compact": r"^(\d\d)(\d\d)(\d\d) (\d\d)(\d\d)(\d\d)(?!\d)",  # yyMMdd HHmmss (HDFS)
     "access": r"\[(\d\d)/(" + _MONTH + r")/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]",  # day, month, year...
+    # ctime with the year last (Apache's error log: [Tue Nov 25 03:00:00.123 2026]): month, day, time, year
+    "ctime": r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (" + _MONTH + r") +(\d{1,2}) (\d\d):(\d\d):(\d\d)(?:\.(\d+))? (\d{4})",
+    "day_month": r"(\d\d) (" + _MONTH + r") (\d{4}) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?",  # Redis: 25 Nov 2026 ...
+    "journal": r"\"__REALTIME_TIMESTAMP\" *: *\"(\d{16})\"",  # journalctl -o json: microseconds
     "epoch": r"\"(?:time|ts|timestamp)\" *: *(\d{10}(?:\.\d+)?|\d{13})\b",  # JSON: seconds or milliseconds
     "syslog": r"(?<![\w:])(" + _MONTH + r") +(\d{1,2}) (\d\d):(\d\d):(\d\d)",  # no year
     "logcat": r"^(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{3})",  # Android's threadtime: no year
@@ -128,6 +132,9 @@ _CONVERTERS = {
     "access": lambda f, _written: _seconds(
         int(f[2]), _MONTHS[f[1]], int(f[0]), int(f[3]), int(f[4]), int(f[5]), _zone(f[6])
     ),
+    "ctime": lambda f, _written: _local(int(f[6]), _MONTHS[f[0]], *map(int, f[1:5]), f[5]),
+    "day_month": lambda f, _written: _local(int(f[2]), _MONTHS[f[1]], int(f[0]), *map(int, f[3:6]), f[6]),
+    "journal": lambda f, _written: int(f[0]) / 1_000_000,
     "epoch": lambda f, _written: float(f[0]) / 1000 if len(f[0]) == 13 else float(f[0]),
     "syslog": lambda f, written: _local(_year_of(_MONTHS[f[0]], written), _MONTHS[f[0]], *map(int, f[1:5]), None),
     "logcat": lambda f, written: _local(_year_of(int(f[0]), written), *map(int, f[0:5]), f[5]),

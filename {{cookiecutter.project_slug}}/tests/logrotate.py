@@ -39,8 +39,9 @@ class Config:
         parts = [self.method, self.compress, self.naming, f"rotate{self.keep}"]
         return "-".join(parts + ([self.compressor] if self.compressor != "gzip" else []))
 
-    def block(self, log: Path) -> str:
-        """The configuration block for ``log``, as a host's /etc/logrotate.d file would have it."""
+    def block(self, log: Path, postrotate: str | None = None) -> str:
+        """The configuration block for ``log``, as a host's /etc/logrotate.d file would have it (``postrotate``:
+        the command that tells its writer to reopen it, as ``invoke-rc.d ... reload`` does)."""
         lines = [self.method, f"rotate {self.keep}", "missingok"]
         if self.compress != "nocompress":
             lines.append("compress")
@@ -53,6 +54,8 @@ class Config:
             lines.append("delaycompress")
         if self.naming == "dateext":  # one rotation a second at most: logrotate never overwrites a dated file
             lines += ["dateext", "dateformat -%Y%m%d-%s"]
+        if postrotate:
+            lines += ["postrotate", f"    {postrotate}", "endscript"]
         body = "".join(f"    {line}\n" for line in lines)
         return str(log) + " {\n" + body + "}\n"
 
@@ -68,19 +71,18 @@ MATRIX = [
 class Logrotate:
     """One configuration file and state file for a set of logs, and ``logrotate -f`` run on them."""
 
-    def __init__(self, directory: Path, logs: dict[Path, Config]) -> None:
+    def __init__(self, directory: Path, logs: dict[Path, Config], postrotate: str | None = None) -> None:
         self.binary = require_tool("logrotate")
         self.config = directory / "logrotate.conf"
         self.state = directory / "logrotate.status"
-        self.config.write_text("".join(config.block(log) for log, config in logs.items()))
+        self.config.write_text("".join(config.block(log, postrotate) for log, config in logs.items()))
         self.dated = any(config.naming == "dateext" for config in logs.values())
         self.last = 0.0
 
     def rotate(self, check: bool = True) -> str:
         """Rotate every log now (in the next second for dated names: logrotate will not overwrite one).
 
-        What logrotate said on its error output; unless ``check``, a failure is said, not raised (a writer
-        that reopens the log by itself races logrotate's ``create``, which then keeps its file as a backup).
+        What logrotate said on its error output; unless ``check``, a failure is said, not raised.
         """
         if self.dated:  # time() may run a few ms behind time.time() (a coarse clock): keep clear of the second's edge
             while int(time.time() - COARSE_CLOCK) <= int(self.last):

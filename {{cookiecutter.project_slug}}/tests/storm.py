@@ -8,8 +8,9 @@ resume with their cursor. A viewer may miss only lines of a deleted file (gone
 before it came back for them); anything else missing is lost.
 
 ``LogrotateStormWriter`` is the same storm through the real ``logrotate``, run
-about once a second beside a real writer (``WatchedFileHandler``, which reopens
-the log as a daemon does on its HUP, or a file kept open for ``copytruncate``).
+two or three times a second beside a writer that reopens the log when
+logrotate's ``postrotate`` says so, as a daemon does on its HUP (or keeps its
+file open, for ``copytruncate``).
 There the lines excused are those not on disk at the end: logrotate's own
 losses (copytruncate's window between copy and truncate) and deleted files.
 """
@@ -101,11 +102,18 @@ class StormWriter:
 
 
 class LogrotateStormWriter:
-    """Writes ``line N`` lines through a real writer while the real logrotate rotates the log now and then."""
+    """Writes ``line N`` lines while the real logrotate rotates the log now and then.
+
+    The writer reopens the log when logrotate's ``postrotate`` tells it to (a flag file here, a HUP or
+    ``reload`` on a host), and writes to the renamed file until then; with ``copytruncate`` it keeps its
+    file open. (A writer that reopens the log by itself, like ``WatchedFileHandler``, races ``create``:
+    logrotate then renames the writer's new file to ``app.log-<date>.backup``, outside the rotation.)
+    """
 
     def __init__(self, log: Path, lines: int, rng: random.Random, config: Config) -> None:
         self.log, self.lines, self.rng, self.config = log, lines, rng, config
-        self.rotation = Logrotate(log.parent.parent, {log: config})  # its files outside the log directory
+        self.reopen = log.parent.parent / "reopen"  # logrotate's postrotate touches it
+        self.rotation = Logrotate(log.parent.parent, {log: config}, postrotate=f"touch {self.reopen}")
         self.rotations: list[str] = []
         self.deleted: dict[int, float] = {}  # lines not on disk at the end, and when that was seen
         self.lost_by_logrotate = 0
@@ -118,25 +126,22 @@ class LogrotateStormWriter:
             self.rotations.append(self.config.name)
 
     def run(self) -> None:
-        if self.config.method == "create":
-            handler: logging.Handler = logging.handlers.WatchedFileHandler(self.log)
-            handler.setFormatter(logging.Formatter("%(message)s"))
-            write = handler.emit
-            record = lambda i: logging.makeLogRecord({"msg": f"line {i}"})  # noqa: E731
-        else:
-            fh = open(self.log, "a", buffering=1)  # noqa: SIM115 (kept open across rotations)
-            write, record = fh.write, lambda i: f"line {i}\n"
+        fh = open(self.log, "a", buffering=1)  # noqa: SIM115 (reopened across rotations)
         stop = threading.Event()
         rotator = threading.Thread(target=self._rotate_until, args=(stop,), daemon=True)
         rotator.start()
         try:
             for i in range(self.lines):
-                write(record(i))
+                if self.reopen.exists():
+                    self.reopen.unlink()
+                    fh.close()
+                    fh = open(self.log, "a", buffering=1)  # noqa: SIM115
+                fh.write(f"line {i}\n")
                 time.sleep(self.rng.choice([0, 0, 0.001, 0.002, 0.005]))
         finally:
             stop.set()
             rotator.join(60)
-            (handler if self.config.method == "create" else fh).close()
+            fh.close()
         on_disk = set(numbers_on_disk(self.log))
         now = time.monotonic()
         self.deleted = {n: now for n in range(self.lines) if n not in on_disk}

@@ -61,6 +61,7 @@ UNPACK_COMMANDS: dict[str, list[str]] = {
 DECOMPRESSION_ERRORS = (OSError, EOFError, ValueError, lzma.LZMAError, zstandard.ZstdError)
 # What follows a log's name in a rotated sibling: app.log.1, app.log-20240101, app.log.2024-01-01_10.
 _ROTATION_SUFFIX = re.compile(r"[.\-_](\d[\d.\-_]*)")
+COPY_SLACK_NS = 5 * 10**9  # a compressed copy's last write is within this of its original's
 _DATE_DIGITS = 6  # a suffix of this many digits or more is a date (or a time), fewer a count of rotations
 
 
@@ -270,23 +271,33 @@ def holding(log: str | os.PathLike, cursor: Cursor) -> Member | None:
     return None
 
 
-def after(log: str | os.PathLike, held: os.stat_result, copied: Callable[[Member], bool]) -> Member | None:
+def after(
+    log: str | os.PathLike, held: os.stat_result, copied: Callable[[Member], bool], finished_ns: int = 0
+) -> Member | None:
     """The member written next after the open file ``held``; None when there is none (yet).
 
     ``held`` is found in the family by its inode, or as a compressed copy of
-    it (``copied``: a member that holds its bytes; logrotate keeps the last
-    write's time when it compresses, so only members with that time are
-    asked). A file no longer in the family (deleted) is followed by the
-    oldest member written after it.
+    it (``copy_of``; ``copied`` says whether a member holds its bytes). A
+    file no longer in the family (deleted, or renamed out of it) is followed
+    by the oldest member written after it, and after every file the stream
+    finished (``finished_ns``, the latest of their last writes): it never
+    goes back to a file it read.
     """
     family = members(log)
     at = next((i for i, member in enumerate(family) if member.inode == held.st_ino), None)
     if at is None:
-        copies = (i for i, m in enumerate(family) if m.compression and m.mtime_ns == held.st_mtime_ns and copied(m))
-        at = next(copies, None)
+        at = next((i for i, member in enumerate(family) if copy_of(member, held, copied)), None)
     if at is not None:
         return family[at + 1] if at + 1 < len(family) else None
-    return next((member for member in family if member.mtime_ns > held.st_mtime_ns), None)
+    since = max(held.st_mtime_ns, finished_ns)
+    return next((member for member in family if member.mtime_ns > since), None)
+
+
+def copy_of(member: Member, held: os.stat_result, copied: Callable[[Member], bool]) -> bool:
+    """Whether ``member`` is a compressed copy of the file ``held``: written about when it was last written
+    (logrotate keeps that time; a writer may have touched the original since), and holding its bytes."""
+    near = abs(member.mtime_ns - held.st_mtime_ns) <= COPY_SLACK_NS
+    return bool(member.compression) and near and copied(member)
 
 
 def written_after(log: str | os.PathLike, written_ms: int) -> Member | None:

@@ -224,6 +224,7 @@ class Tailer:
         if cursor is None:
             cursor = self._backlog_cursor(backlog_lines)
         self._behind: tuple[os.stat_result, int, int] | None = None  # the file read before the live one: see _catch_up
+        self._finished_ns = 0  # the latest last write of the files this stream finished: it never goes back
         self._open(cursor)
         if not self._placed(cursor):
             self._pending.append("reset")  # not this file's cursor, or its lines are gone: from the start
@@ -424,7 +425,8 @@ class Tailer:
     def _leave_corrupt(self, fh: Unpacked, batch: Batch) -> None:
         """A compressed sibling that cannot be decompressed (corrupt, or cut short): say so, go on with the next."""
         info = os.fstat(fh.fileno())
-        following = family.after(self.path, info, lambda member: False)
+        following = family.after(self.path, info, lambda member: False, self._finished_ns)
+        self._finished_ns = max(self._finished_ns, info.st_mtime_ns)
         self._ended = Cursor(info.st_ino, fh.tell(), fingerprint(self._recent), written=info.st_mtime_ns // 1_000_000)
         fh.close()
         self._tail.fh, self._tail.offset = None, 0
@@ -444,7 +446,7 @@ class Tailer:
             self._behind = None
             return
         held, end, checked = self._behind
-        member = family.after(self.path, held, lambda m: family.holds(m.path, end, checked))
+        member = family.after(self.path, held, lambda m: family.holds(m.path, end, checked), self._finished_ns)
         if member is None or member.live:
             return
         if fh is not None and not fh.closed:
@@ -475,18 +477,25 @@ class Tailer:
         """The held files deleted since, as (last write, inode), whose lines exist only here.
 
         A held file deleted because it was compressed is let go: its compressed copy
-        (the same last write, as logrotate keeps it) is in the family, read in its turn
-        (or read already: the chain may have reached it by name first).
+        (``family.copy_of``: about its last write, its bytes) is in the family, read in
+        its turn (or read already: the chain may have reached it by name first).
         """
         held = {inode: os.fstat(ahead.fileno()) for inode, ahead in self._ahead.items()}
-        deleted = [(info.st_mtime_ns, inode) for inode, info in held.items() if info.st_nlink == 0]
+        deleted = {inode: info for inode, info in held.items() if info.st_nlink == 0}
         if not deleted:
             return []
-        copied = {member.mtime_ns for member in family.members(self.path) if member.compression}
-        for written, inode in deleted:
-            if written in copied:
+        packed = [member for member in family.members(self.path) if member.compression]
+        for inode, info in list(deleted.items()):
+            if any(family.copy_of(member, info, self._holds_all_of(inode, info)) for member in packed):
                 self._ahead.pop(inode).close()
-        return [(written, inode) for written, inode in deleted if written not in copied]
+                del deleted[inode]
+        return [(info.st_mtime_ns, inode) for inode, info in deleted.items()]
+
+    def _holds_all_of(self, inode: int, info: os.stat_result) -> Callable[[family.Member], bool]:
+        """Whether a member holds the whole of the held file ``inode`` (its bytes up to its end)."""
+        fd, end = self._ahead[inode].fileno(), info.st_size
+        checked = fingerprint(os.pread(fd, FINGERPRINT_BYTES, max(0, end - FINGERPRINT_BYTES)))
+        return lambda member: family.holds(member.path, end, checked)
 
     def _next_file(self, held, end: int, gone: list[tuple[int, int]]) -> tuple[str | None, io.FileIO | None]:
         """The file to read after ``held`` (None: the log itself), and that file already open if it was held.
@@ -496,8 +505,9 @@ class Tailer:
         ``end``); but a held file deleted since (``gone``) comes first when it
         was written before that one.
         """
-        checked = fingerprint(self._recent)
-        member = family.after(self.path, os.fstat(held.fileno()), lambda m: family.holds(m.path, end, checked))
+        checked, info = fingerprint(self._recent), os.fstat(held.fileno())
+        member = family.after(self.path, info, lambda m: family.holds(m.path, end, checked), self._finished_ns)
+        self._finished_ns = max(self._finished_ns, info.st_mtime_ns)
         following = None if member is None or member.live else member.path
         try:
             by_name = os.stat(following or self.path)

@@ -153,6 +153,17 @@ def test_the_learned_column_gives_what_reading_whole_lines_gives():
     assert by_batches == [alone._whole(line) for line in lines]
 
 
+def test_a_file_whose_layout_changes_is_learned_again():
+    """A service restarted with another layout: its level word moves; the column follows it."""
+    levels = Levels()
+    before = [f"2026-11-25 03:00:{i % 60:02d} INFO app: request {i}" for i in range(40)]
+    assert levels.of(before) == ["info"] * 40
+    assert levels.column == before[0].index("INFO")
+    after = [f"[2026-11-25T03:01:{i % 60:02d}Z] [worker-{i % 4}] {'WARN' if i % 2 else 'ERROR'} x" for i in range(60)]
+    assert levels.of(after) == ["error" if i % 2 == 0 else "warning" for i in range(60)]
+    assert levels.column == after[0].index("ERROR")
+
+
 def test_a_file_without_levels_is_sampled_until_one_shows():
     levels = Levels()
     plain = [f"seq={i} the quick brown fox" for i in range(1500)]

@@ -171,6 +171,7 @@ class Levels:
         self.levelless = 0  # lines read whole that held no level
         self._columns: Counter[int] = Counter()  # where the level words read so far stood
         self._seen = 0  # level words read so far
+        self._elsewhere = 0  # records in a row, since the column was learned, with their level word elsewhere
 
     def of(self, lines: list[str] | list[bytes]) -> list[str | None]:
         """The level of each line (None: none known); lines as text, or as ASCII bytes."""
@@ -201,10 +202,16 @@ class Levels:
             self.levelless += 1
             return None
         self.levelless = 0
+        word = next((group for group in _WORD_GROUPS if match.group(group)), None)
+        if word is None:
+            return level
         if self.column is None:
-            word = next((group for group in _WORD_GROUPS if match.group(group)), None)
-            if word is not None:
-                self._learn(match.start(word))
+            self._learn(match.start(word))
+        elif match.start(word) != self.column:
+            self._elsewhere += 1
+            if self._elsewhere >= LEARN_LINES:  # the file's layout changed (a service restarted): learn it again
+                self.column, self._seen, self._elsewhere = None, 0, 0
+                self._columns.clear()
         return level
 
     def _learn(self, column: int) -> None:
@@ -233,6 +240,8 @@ class Levels:
             missing += 1
         if levels:
             self.current = levels[-1]
+            if levels[-1] is not None and levels[-1] == _COLUMN_WORDS.get(lines[-1][column : column + 4]):
+                self._elsewhere = 0  # the column still holds the level of the records
         return levels
 
 

@@ -33,6 +33,14 @@ def test_index_lists_viewable_files_with_links(client):
     assert f'href="{PREFIX}/view/app/api.log"' in response.text
 
 
+def test_a_compressed_sibling_is_listed_to_download_not_to_follow(client, log_dir):
+    (log_dir / "main.log.1.gz").write_bytes(gzip.compress(b"older\n"))
+    page = client.get(f"{PREFIX}/").text
+    row = page[page.index("main.log.1.gz") - 300 : page.index("main.log.1.gz") + 400]
+    assert 'class="compressed"' in row and f"{PREFIX}/view/main.log.1.gz" not in page
+    assert f"{PREFIX}/download/main.log.1.gz" in page
+
+
 def test_index_of_a_missing_directory_says_so(app, log_dir, tmp_path):
     client = log_viewer_app(tmp_path / "nowhere").test_client()
     response = client.get("/logs/")

@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, rende
 from werkzeug.exceptions import default_exceptions
 from werkzeug.wsgi import ClosingIterator
 
-from . import history, levels, multiplex, peers, search, sse
+from . import family, history, levels, multiplex, peers, search, sse
 from .auth import Guard
 from .clients import Clients, beats_for
 from .config import blueprint_options
@@ -179,6 +179,7 @@ def log_viewer_blueprint(
                 "size": info.st_size,
                 "modified": datetime.fromtimestamp(info.st_mtime, UTC),
                 "readable": log_file.readable,
+                "compressed": bool(family.compression_of(log_file.name)),  # read through its log, or downloaded
             }
             for log_file, info in paths.listing()
         ]

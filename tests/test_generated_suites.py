@@ -68,5 +68,7 @@ def test_generated_suite_passes(cookies, answers):
     summary = output.strip().splitlines()[-1]
     print(f"{result.project_path.name}: {summary}")
     assert re.search(r"\d+ passed", summary), summary
+    if not answers:  # the whole suite: nothing left out by a marker or a -k
+        assert "deselected" not in summary, summary
     if IN_CI:
         assert "skipped" not in summary, output[-3000:]

@@ -19,10 +19,12 @@ NO_AUTH = {"auth": "none"}
 
 
 def test_baked_defaults():
+    """The template's answers, as cookiecutter wrote them into this file: not read back from the settings."""
     settings = load_settings({}, NO_AUTH)
-    assert settings.log_directory.name == BAKED["log_directory"].rstrip("/").split("/")[-1]
-    assert settings.backlog_lines == BAKED["backlog_lines"]
-    assert settings.url_prefix == BAKED["url_prefix"]
+    assert settings.log_directory.name == {{ cookiecutter.log_directory | tojson }}.rstrip("/").split("/")[-1]
+    assert settings.backlog_lines == {{ cookiecutter.backlog_lines | int }}
+    assert settings.url_prefix == {{ cookiecutter.url_prefix | tojson }}
+    assert settings.workers == {{ cookiecutter.workers | int }} and settings.port == {{ cookiecutter.port | int }}
 
 
 def test_environment_overrides(tmp_path):

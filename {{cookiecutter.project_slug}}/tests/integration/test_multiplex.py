@@ -65,9 +65,15 @@ def test_each_stream_resumes_from_its_own_cursor(server):
     with open(server.log_dir / "b.log", "a") as fh:
         fh.write("b2\n")
     with streams(server, (":b.log", cursors[1]), (":a.log", cursors[0]), (":b.log", "")) as source:
-        seen = until(source, lambda seen: len(lines_of(seen, 0)) == 1 and len(lines_of(seen, 1)) == 2)
-        time.sleep(0.3)  # nothing more may come
-        assert lines_of(seen, 0) == ["b2"] and lines_of(seen, 1) == ["a2", "a3"]
+        seen = until(source, lambda seen: lines_of(seen, 0) and len(lines_of(seen, 1)) >= 2 and lines_of(seen, 2))
+        with open(server.log_dir / "a.log", "a") as fh:  # a last line each: what came before them is all
+            fh.write("a-end\n")
+        with open(server.log_dir / "b.log", "a") as fh:
+            fh.write("b-end\n")
+        ends = ("b-end", "a-end", "b-end")
+        seen += until(source, lambda more: all(end in lines_of(seen + more, i) for i, end in enumerate(ends)))
+        assert lines_of(seen, 0) == ["b2", "b-end"] and lines_of(seen, 1) == ["a2", "a3", "a-end"]
+        assert lines_of(seen, 2) == ["b1", "b2", "b-end"]  # a new stream: the backlog, then live
 
 
 def test_a_client_that_leaves_ends_every_stream_of_its_connection(server):

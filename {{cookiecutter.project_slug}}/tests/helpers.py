@@ -96,6 +96,22 @@ def logging_records(count: int) -> list[str]:
     return lines
 
 
+def numbered(start: int, stop: int) -> list[str]:
+    """Lines ``line <start>`` to ``line <stop - 1>``: the tests' countable log lines."""
+    return [f"line {i}" for i in range(start, stop)]
+
+
+def numbered_text(start: int, stop: int) -> str:
+    """``numbered`` lines as a log holds them, each with its newline."""
+    return "".join(f"{line}\n" for line in numbered(start, stop))
+
+
+def append(path: Path, text: str | bytes) -> None:
+    """``text`` at the end of ``path``, as a writer appends it."""
+    with open(path, "ab") as fh:
+        fh.write(text.encode() if isinstance(text, str) else text)
+
+
 def append_lines(path: Path, lines: list[str]) -> None:
     """Write ``lines`` at the end of ``path``, each with its newline."""
     with open(path, "a") as fh:

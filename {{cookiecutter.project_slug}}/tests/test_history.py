@@ -3,6 +3,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import numbered_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,10 +26,6 @@ LIMIT = 1000  # max_line_length in these tests
 @pytest.fixture
 def log(tmp_path: Path) -> Path:
     return tmp_path / "app.log"
-
-
-def numbered(start: int, stop: int) -> bytes:
-    return b"".join(b"line %d\n" % i for i in range(start, stop))
 
 
 def ats(found: Lines) -> list[Cursor]:
@@ -83,7 +80,7 @@ def test_parse_at_refuses_anything_else_with_a_sentence(text):
 
 
 def test_the_last_lines_leave_out_a_line_being_written(log):
-    log.write_bytes(numbered(0, 500) + b"half a line")
+    log.write_text(numbered_text(0, 500) + "half a line")
     found = read_last(str(log), 200, LIMIT)
     assert found.lines == [f"line {i}" for i in range(300, 500)]
     assert found.at_last and not found.at_first
@@ -117,7 +114,7 @@ def test_property_any_bytes_read_back_as_the_stream_reads_them(tmp_path_factory,
 
 
 def test_a_position_is_checked_and_each_line_starts_where_it_says(log):
-    log.write_bytes(numbered(0, 100))
+    log.write_text(numbered_text(0, 100))
     data = log.read_bytes()
     found = read_before(str(log), data.index(b"line 50\n"), 5, LIMIT)
     assert found.lines == [f"line {i}" for i in range(45, 50)]
@@ -127,7 +124,7 @@ def test_a_position_is_checked_and_each_line_starts_where_it_says(log):
 
 
 def test_a_byte_offset_means_the_line_holding_it(log):
-    log.write_bytes(numbered(0, 10))
+    log.write_text(numbered_text(0, 10))
     inside = log.read_bytes().index(b"line 5\n") + 3
     holder, position = locate(log, parse_at(str(inside)))
     assert read_from(holder, position, 1, LIMIT).lines == ["line 5"]
@@ -142,21 +139,21 @@ def take_position(log: Path, line: str) -> Cursor:
 
 
 def test_a_position_outlives_rename_rotation(log):
-    log.write_bytes(numbered(0, 100))
+    log.write_text(numbered_text(0, 100))
     at = take_position(log, "line 42")
     log.rename(log.with_name("app.log.1"))
-    log.write_bytes(numbered(100, 300))  # longer: the offset exists in the new file too
+    log.write_text(numbered_text(100, 300))  # longer: the offset exists in the new file too
     holder, position = locate(log, at)
     assert holder == str(log.with_name("app.log.1"))
     assert read_from(holder, position, 2, LIMIT).lines == ["line 42", "line 43"]
 
 
 def test_a_position_outlives_copytruncate_into_a_shifted_copy(log):
-    log.write_bytes(numbered(0, 100))
+    log.write_text(numbered_text(0, 100))
     at = take_position(log, "line 42")
     shutil.copy(log, log.with_name("app.log.1"))
     os.truncate(log, 0)
-    log.write_bytes(numbered(100, 300))  # same inode, other bytes at the offset
+    log.write_text(numbered_text(100, 300))  # same inode, other bytes at the offset
     os.rename(log.with_name("app.log.1"), log.with_name("app.log.2"))
     holder, position = locate(log, at)
     assert holder == str(log.with_name("app.log.2"))
@@ -164,10 +161,10 @@ def test_a_position_outlives_copytruncate_into_a_shifted_copy(log):
 
 
 def test_a_line_truly_gone_is_a_410(log):
-    log.write_bytes(numbered(0, 100))
+    log.write_text(numbered_text(0, 100))
     at = take_position(log, "line 42")
     log.rename(log.with_name("app.log.1"))
-    log.write_bytes(numbered(100, 300))
+    log.write_text(numbered_text(100, 300))
     log.with_name("app.log.1").unlink()
     with pytest.raises(AtRefused) as refused:
         locate(log, at)
@@ -176,15 +173,15 @@ def test_a_line_truly_gone_is_a_410(log):
 
 def test_another_files_position_is_a_400(log):
     other = log.with_name("other.log")
-    other.write_bytes(numbered(0, 100))
-    log.write_bytes(numbered(0, 100))
+    other.write_text(numbered_text(0, 100))
+    log.write_text(numbered_text(0, 100))
     with pytest.raises(AtRefused) as refused:
         locate(log, take_position(other, "line 42"))
     assert refused.value.status == 400 and "other.log" in refused.value.message
 
 
 def test_a_file_truncated_below_the_position_gives_its_nearest_line(log):
-    log.write_bytes(numbered(0, 100))
+    log.write_text(numbered_text(0, 100))
     at = take_position(log, "line 90")
     os.truncate(log, log.read_bytes().index(b"line 10\n"))
     holder, position = locate(log, at)

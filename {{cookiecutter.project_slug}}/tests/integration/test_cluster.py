@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from eventsource import EventSource
-from helpers import AUTH, PREFIX, append_lines, fetch, writing_numbered
+from helpers import AUTH, PREFIX, append_lines, fetch, numbered, writing_numbered
 from servers import Records, Server, nodes
 
 from {{ cookiecutter.project_slug }}.config import BAKED
@@ -37,10 +37,6 @@ def groups(node: Server, auth: tuple[str, str] | None = AUTH) -> dict[str, tuple
     ):
         found[name] = (state, re.findall(r'<a class="view" href="([^"]+)"', body))
     return found
-
-
-def numbered(first: int, stop: int) -> list[str]:
-    return [f"line {n}" for n in range(first, stop)]
 
 
 def read_through(source: EventSource, count: int) -> list[str]:

@@ -9,27 +9,13 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 from eventsource import EventSource
-from helpers import AUTH, PREFIX
+from helpers import AUTH, PREFIX, append, numbered, numbered_text
 from servers import Server
 
 pytestmark = pytest.mark.integration
-
-
-def numbered(start: int, stop: int) -> str:
-    return "".join(f"line {i}\n" for i in range(start, stop))
-
-
-def append(path: Path, text: str) -> None:
-    with open(path, "a") as fh:
-        fh.write(text)
-
-
-def expected(start: int, stop: int) -> list[str]:
-    return [f"line {i}" for i in range(start, stop)]
 
 
 def stream(server: Server, name: str = "app.log", last_event_id: str | None = None) -> EventSource:
@@ -41,7 +27,7 @@ def stream(server: Server, name: str = "app.log", last_event_id: str | None = No
 def cursor_after(server: Server, count: int) -> str:
     """The event id a viewer holds after ``count`` lines of app.log; it then leaves."""
     with stream(server) as source:
-        assert source.read_lines(count) == expected(0, count)
+        assert source.read_lines(count) == numbered(0, count)
         assert source.last_event_id
         return source.last_event_id
 
@@ -66,51 +52,51 @@ def without_gaps(names: list[str]) -> list[str]:
 def test_a_rotated_file_ending_in_half_a_line_is_left_after_it(server):
     """Case 2: the writer died mid-line, then the log rotated; the viewer stayed stuck on the half line."""
     log = server.log_dir / "app.log"
-    append(log, numbered(0, 10))
+    append(log, numbered_text(0, 10))
     with stream(server) as source:
-        assert source.read_lines(10) == expected(0, 10)
-        append(log, numbered(10, 20) + "half a li")
+        assert source.read_lines(10) == numbered(0, 10)
+        append(log, numbered_text(10, 20) + "half a li")
         log.rename(log.with_name("app.log.1"))
-        append(log, numbered(20, 30))
+        append(log, numbered_text(20, 30))
         names, lines = notices_and_lines(source, 21)
-        assert lines == [*expected(10, 20), "half a li", *expected(20, 30)]
+        assert lines == [*numbered(10, 20), "half a li", *numbered(20, 30)]
         assert without_gaps(names) == ["rotated"]
-        append(log, numbered(30, 31))
+        append(log, numbered_text(30, 31))
         assert source.read_lines(1) == ["line 30"]
 
 
 def test_a_cursor_into_a_file_gzipped_since_resumes_in_the_gz(server):
     """Case 3: logrotate ``compress`` without ``delaycompress`` before the viewer came back."""
     log = server.log_dir / "app.log"
-    append(log, numbered(0, 100))
+    append(log, numbered_text(0, 100))
     cursor = cursor_after(server, 100)
-    append(log, numbered(100, 1000))
+    append(log, numbered_text(100, 1000))
     with gzip.open(log.with_name("app.log.1.gz"), "wb") as packed:
         packed.write(log.read_bytes())
     log.unlink()
-    append(log, numbered(1000, 1010))
+    append(log, numbered_text(1000, 1010))
     with stream(server, last_event_id=cursor) as source:
         names, lines = notices_and_lines(source, 910)
-    assert lines == expected(100, 1010)
+    assert lines == numbered(100, 1010)
     assert without_gaps(names) == ["rotated"]
 
 
 def test_copytruncate_then_a_burst_past_the_old_offset(server):
     """Case 4: the file regrew past the old offset before the next look; its size looked like growth."""
     log = server.log_dir / "app.log"
-    append(log, numbered(0, 20))
+    append(log, numbered_text(0, 20))
     with stream(server) as source:
-        assert source.read_lines(20) == expected(0, 20)
+        assert source.read_lines(20) == numbered(0, 20)
         with open(log, "r+") as fh:  # all at once, as a fast writer would, in one write after the copy
             fh.seek(0, os.SEEK_END)
-            fh.write(numbered(20, 25))
+            fh.write(numbered_text(20, 25))
             fh.flush()
             shutil.copyfile(log, log.with_name("app.log.1"))
             fh.truncate(0)
             fh.seek(0)
-            fh.write(numbered(100, 1100))
+            fh.write(numbered_text(100, 1100))
         names, lines = notices_and_lines(source, 1005)
-    assert lines == [*expected(20, 25), *expected(100, 1100)]
+    assert lines == [*numbered(20, 25), *numbered(100, 1100)]
     assert names[0] == "truncated"  # then "rotated", back from the copy to the log
 
 
@@ -121,11 +107,11 @@ def test_a_cursor_naming_a_siblings_inode_restarts_with_a_notice(server):
     with stream(server, "other.log") as source:
         assert source.read_lines(2) == ["other 0", "other 1"]
         foreign = source.last_event_id
-    append(log, numbered(0, 40))
+    append(log, numbered_text(0, 40))
     with stream(server, last_event_id=foreign) as source:
         names, lines = notices_and_lines(source, 40)
     assert names == ["reset"]
-    assert lines == expected(0, 40)
+    assert lines == numbered(0, 40)
 
 
 def test_an_ansi_parameter_past_ints_limit_shows_as_text(server):
@@ -165,8 +151,8 @@ def test_a_resume_before_a_200_megabyte_first_line_reaches_the_lines_after_it(se
         chunk = b"z" * (1 << 20)
         for _ in range(200):
             fh.write(chunk)
-        fh.write(b"\n" + numbered(0, 3).encode())
+        fh.write(b"\n" + numbered_text(0, 3).encode())
     resumed = stream(server, last_event_id=start)  # its inode is gone: the new file from its start
     with resumed:
         _, lines = notices_and_lines(resumed, 4)
-    assert "line cut" in lines[0] and lines[1:] == expected(0, 3)
+    assert "line cut" in lines[0] and lines[1:] == numbered(0, 3)

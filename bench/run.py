@@ -897,14 +897,21 @@ def storm(lines: int, viewers: int, kills: int, handler_backups: int | None = No
     sys.path[:0] = [str(WORK / "log_viewer"), str(WORK / "log_viewer" / "tests")]
     from storm import run_storm
 
-    scratch = WORK / "storm"
-    shutil.rmtree(scratch, ignore_errors=True)
-    (scratch / "logs").mkdir(parents=True)
-    try:
+    with scratch_logs("storm") as scratch:
         found = run_storm(
             scratch / "logs", scratch / "state", lines, viewers, kills, seed=20261126, handler_backups=handler_backups
         )
         return found.totals()
+
+
+@contextmanager
+def scratch_logs(name: str) -> Iterator[Path]:
+    """``WORK/<name>`` with an empty ``logs`` directory in it, removed afterwards."""
+    scratch = WORK / name
+    shutil.rmtree(scratch, ignore_errors=True)
+    (scratch / "logs").mkdir(parents=True)
+    try:
+        yield scratch
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -921,15 +928,9 @@ def logrotate_storms(lines: int, viewers: int, kills: int, configurations: int |
 
     figures = {}
     for config in MATRIX[:configurations]:
-        scratch = WORK / "storm-logrotate"
-        shutil.rmtree(scratch, ignore_errors=True)
-        (scratch / "logs").mkdir(parents=True)
-        try:
-            totals = run_storm(
-                scratch / "logs", scratch / "state", lines, viewers, kills, seed=20261204, logrotate=config
-            ).totals()
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+        with scratch_logs("storm-logrotate") as scratch:
+            found = run_storm(scratch / "logs", scratch / "state", lines, viewers, kills, 20261204, logrotate=config)
+            totals = found.totals()
         figures[config.name] = {
             "lost_by_viewers": totals["lost"],
             "lost_by_logrotate": totals["lost_by_logrotate"],

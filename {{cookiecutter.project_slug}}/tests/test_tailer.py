@@ -31,6 +31,16 @@ def state(tmp_path: Path) -> Path:
     return tmp_path / "state"
 
 
+def cursor_after(log: Path, state: Path, text: str) -> Cursor:
+    """The cursor of a viewer that read the log, ``text`` appended to it first, and left."""
+    append(log, text)
+    tailer = make_tailer(log, state, None)
+    read_all(tailer)
+    cursor = tailer.cursor()
+    tailer.close()
+    return cursor
+
+
 def read_all(tailer: Tailer) -> tuple[list[str], list[str]]:
     """Lines and notices until the tailer has nothing more (as a stream reads: on while ``more``)."""
     lines, notices = [], []
@@ -192,11 +202,7 @@ def test_a_storm_with_dated_names_and_a_compressed_copy(log, state):
 
 
 def test_a_cursor_into_an_older_rotated_file_reads_every_later_one(log, state):
-    append(log, numbered_text(0, 5))
-    tailer = make_tailer(log, state, None)
-    read_all(tailer)
-    cursor = tailer.cursor()
-    tailer.close()
+    cursor = cursor_after(log, state, numbered_text(0, 5))
     for hop in range(1, 3):
         rotate_like_rotating_file_handler(log)
         append(log, numbered_text(hop * 5, hop * 5 + 5))
@@ -226,11 +232,7 @@ def test_stale_says_whether_a_read_could_find_anything(log, state):
 
 
 def test_cursor_into_a_renamed_file_resumes_there_then_follows(log, state):
-    append(log, numbered_text(0, 5))
-    tailer = make_tailer(log, state, None)
-    read_all(tailer)
-    cursor = tailer.cursor()
-    tailer.close()
+    cursor = cursor_after(log, state, numbered_text(0, 5))
     append(log, numbered_text(5, 8))
     log.rename(log.with_name("app.log.2026-11-23"))  # TimedRotatingFileHandler's naming
     append(log, numbered_text(8, 10))
@@ -252,11 +254,7 @@ def test_cursor_into_a_file_renamed_to_a_name_outside_its_rotation_restarts_with
 
 def test_a_cursor_into_a_file_compressed_since_resumes_in_the_gz(log, state):
     """logrotate ``compress`` without ``delaycompress``: app.log.1 is gone, app.log.1.gz holds it."""
-    append(log, numbered_text(0, 5))
-    tailer = make_tailer(log, state, None)
-    read_all(tailer)
-    cursor = tailer.cursor()
-    tailer.close()
+    cursor = cursor_after(log, state, numbered_text(0, 5))
     append(log, numbered_text(5, 1000))
     log.with_name("app.log.2.gz").write_bytes(gzip.compress(b"an older rotation\n" * 50))
     with gzip.open(log.with_name("app.log.1.gz"), "wb") as packed:
@@ -270,11 +268,7 @@ def test_a_cursor_into_a_file_compressed_since_resumes_in_the_gz(log, state):
 
 def test_from_a_gz_the_stream_goes_on_through_every_later_rotated_file(log, state):
     """A cursor into a file since shifted twice and compressed (``gzip`` keeps its time): .gz, then .1, then the log."""
-    append(log, numbered_text(0, 5))
-    tailer = make_tailer(log, state, None)
-    read_all(tailer)
-    cursor = tailer.cursor()
-    tailer.close()
+    cursor = cursor_after(log, state, numbered_text(0, 5))
     append(log, numbered_text(5, 10))
     rotate_like_rotating_file_handler(log)
     append(log, numbered_text(10, 15))
@@ -300,11 +294,7 @@ def test_a_viewer_away_reads_every_compressed_sibling_in_the_order_of_their_name
 
     Their last writes are all the same: the names alone give the order (higher is older).
     """
-    append(log, numbered_text(0, 5))
-    tailer = make_tailer(log, state, None)
-    read_all(tailer)
-    cursor = tailer.cursor()
-    tailer.close()
+    cursor = cursor_after(log, state, numbered_text(0, 5))
     append(log, numbered_text(5, 10))
     for number, lines in ((3, numbered_text(0, 10)), (2, numbered_text(10, 20))):
         log.with_name(f"app.log.{number}{suffix}").write_bytes(COMPRESSORS[suffix](lines.encode()))
@@ -332,11 +322,7 @@ def test_a_corrupt_compressed_sibling_is_a_notice_and_the_stream_goes_on(log, st
 def test_a_cursor_whose_file_is_gone_goes_on_with_the_oldest_file_written_since(log, state):
     """``rotate 1``: the cursor's file and the one after it are deleted; the stream says so and starts with
     the oldest file written after the cursor was taken, not the live file's start."""
-    append(log, numbered_text(0, 5))
-    tailer = make_tailer(log, state, None)
-    read_all(tailer)
-    cursor = tailer.cursor()
-    tailer.close()
+    cursor = cursor_after(log, state, numbered_text(0, 5))
     assert cursor.written
     log.unlink()
     log.with_name("app.log.1").write_text(numbered_text(20, 30))
@@ -396,11 +382,7 @@ def test_copytruncate_then_a_burst_past_the_old_offset_before_the_next_look(log,
 
 
 def test_copytruncate_with_a_cursor(log, state):
-    append(log, numbered_text(0, 5))
-    tailer = make_tailer(log, state, None)
-    read_all(tailer)
-    cursor = tailer.cursor()
-    tailer.close()
+    cursor = cursor_after(log, state, numbered_text(0, 5))
     append(log, numbered_text(5, 8))
     shutil.copyfile(log, log.with_name("app.log.1"))
     os.truncate(log, 0)
@@ -420,11 +402,7 @@ def test_plain_truncation_ignores_a_stale_rotated_file(log, state):
 
 
 def test_truncated_and_refilled_past_the_cursor(log, state):
-    append(log, numbered_text(0, 5))
-    tailer = make_tailer(log, state, None)
-    read_all(tailer)
-    cursor = tailer.cursor()
-    tailer.close()
+    cursor = cursor_after(log, state, numbered_text(0, 5))
     os.truncate(log, 0)
     append(log, numbered_text(100, 120))
     assert read_all(make_tailer(log, state, cursor))[0] == [f"line {i}" for i in range(100, 120)]

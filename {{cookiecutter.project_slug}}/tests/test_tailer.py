@@ -475,7 +475,7 @@ def test_a_renamed_log_is_drained_until_quiet(log, state):
     append(log.with_name("app.log.1"), numbered_text(5, 10))  # the writer has not reopened yet
     assert read_all(tailer) == ([f"line {i}" for i in range(5, 10)], [])
     assert 0 < tailer.wake_in <= 0.3
-    time.sleep(tailer.wake_in + 0.05)
+    quiet_since(log.with_name("app.log.1"), 1.0)  # its writer has since reopened the log
     assert read_all(tailer) == (["new"], ["rotated"])
 
 
@@ -487,6 +487,12 @@ def test_a_deleted_log_is_left_at_once(log, state):
     log.unlink()
     append(log, numbered_text(5, 8))
     assert read_all(tailer) == ([f"line {i}" for i in range(5, 8)], ["rotated"])
+
+
+def quiet_since(path: Path, seconds: float) -> None:
+    """As if nothing had been written to ``path`` for ``seconds`` (a drain waits for that, by its last write)."""
+    past = time.time() - seconds
+    os.utime(path, (past, past))
 
 
 def draining(log: Path, state: Path) -> Tailer:
@@ -527,7 +533,8 @@ def test_a_copy_put_in_between_while_draining_is_read_before_the_file_held(log, 
     shutil.copyfile(log, log.with_name("app.log.1"))
     os.truncate(log, 0)
     append(log, numbered_text(10, 12))
-    time.sleep(tailer.wake_in + 0.05)
+    for rotated in ("app.log.2", "app.log.1"):  # both rotated files done with by their writers
+        quiet_since(log.with_name(rotated), 1.0)
     lines, notices = read_all(tailer)
     assert lines == [f"line {i}" for i in range(7, 12)]
     assert notices == ["rotated", "rotated"]

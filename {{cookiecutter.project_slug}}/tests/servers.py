@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from helpers import AUTH, PROJECT_ROOT, free_port, require_tool
@@ -95,15 +95,7 @@ class Server:
 
     def pids_holding(self, path: Path) -> list[int]:
         """Workers that have ``path`` open (the ones serving its streams)."""
-        holders = []
-        for pid in self.worker_pids():
-            try:
-                targets = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
-            except FileNotFoundError:
-                continue
-            if str(path) in targets:
-                holders.append(pid)
-        return holders
+        return [pid for pid in self.worker_pids() if str(path) in _open_files(pid)]
 
     def open_fds(self) -> int:
         return sum(len(list(Path(f"/proc/{pid}/fd").iterdir())) for pid in self.worker_pids())
@@ -219,3 +211,13 @@ def emptied(directory: Path, subdirectories: tuple[str, ...] = ()) -> Path:
     for name in subdirectories:
         (directory / name).mkdir(parents=True)
     return directory
+
+
+def _open_files(pid: int) -> set[str]:
+    """What a process has open (a descriptor closed while they are listed is left out, not the whole list)."""
+    found = set()
+    with suppress(FileNotFoundError):  # the process has ended
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with suppress(FileNotFoundError):
+                found.add(os.readlink(fd))
+    return found

@@ -12,7 +12,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .refused import Refused
+from .refused import Refused, reason
 
 MAX_LISTED_FILES = 10_000
 
@@ -72,7 +72,7 @@ class AllowedPaths:
         except FileNotFoundError:
             raise PathRefused(404, "no such log file") from None
         except OSError as error:
-            raise PathRefused(403, f"cannot read the file: {error.strerror}") from None
+            raise PathRefused(403, f"cannot read the file: {reason(error)}") from None
         if not stat.S_ISREG(mode):
             raise PathRefused(403, "not a regular file")
         return LogFile("/".join(parts), real, os.access(real, os.R_OK))

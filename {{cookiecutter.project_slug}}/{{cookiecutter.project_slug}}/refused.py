@@ -10,3 +10,8 @@ class Refused(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def reason(error: OSError) -> str:
+    """The system's words for an error (``Permission denied``), or the error itself when it has none."""
+    return error.strerror or str(error)

@@ -33,9 +33,10 @@ from .cursor import FINGERPRINT_BYTES, Cursor, fingerprint, fingerprint_at, posi
 from .family import open_log
 from .levels import kept, level_of
 from .processes import Process
-from .refused import Refused
+from .refused import Refused, reason
 from .text import cut
 
+DEFAULT_LIMIT = 1000  # matches a search returns unless asked for another number
 PROGRESS_SECONDS = 0.5
 EVENT_LINES = 200  # matches per event at most
 PART_BYTES = 64 * 1024 * 1024  # a file of twice this or more is searched in parts, one ripgrep per core
@@ -55,7 +56,7 @@ class Query:
     pattern: str
     regex: bool = False
     case: bool = False
-    limit: int = 1000
+    limit: int = DEFAULT_LIMIT
     level: str | None = None  # only matches at this level or above
 
     def arguments(self) -> list[str]:
@@ -291,14 +292,14 @@ def search(files: list[Path], names: list[str], query: Query, rg: str, max_line_
         except FileNotFoundError:
             continue  # rotated away since the list was made
         except OSError as error:
-            notes.append(f"{name}: {error.strerror or error}")
+            notes.append(f"{name}: {reason(error)}")
             continue
         packed = bool(family.compression_of(path))
         with fh:
             try:
                 parts = _parts(rg, query, path, fh.fileno())
             except OSError as error:
-                notes.append(f"{name}: cannot search it: {error.strerror or error}")
+                notes.append(f"{name}: cannot search it: {reason(error)}")
                 continue
             try:
                 for part in parts:

@@ -19,7 +19,7 @@ from .config import blueprint_options
 from .cursor import Cursor, positions
 from .demo import demo_stream
 from .paths import AllowedPaths
-from .refused import Refused
+from .refused import Refused, reason
 from .state import private_directory, sweep
 from .streams import StreamSlots, follow
 from .tailer import Tailer
@@ -250,7 +250,7 @@ def log_viewer_blueprint(
         except FileNotFoundError:
             abort(404, "no such log file")
         except OSError as error:
-            abort(403, f"cannot read this file: {error.strerror or error}")
+            abort(403, f"cannot read this file: {reason(error)}")
         lines, starts, found_levels = found.lines, found.starts, _levels_of(found, opts.max_line_length)
         if floor:
             found_levels, lines, starts = levels.kept(floor, found_levels, lines, starts)
@@ -275,7 +275,7 @@ def log_viewer_blueprint(
             request.args.get("q", ""),
             regex=request.args.get("regex") == "1",
             case=request.args.get("case") == "1",
-            limit=_limit(request.args.get("limit"), default=1000, high=MAX_MATCHES),
+            limit=_limit(request.args.get("limit"), default=search.DEFAULT_LIMIT, high=MAX_MATCHES),
             level=levels.parse_level(request.args.get("level")),
         )
         rg = search.ripgrep()
@@ -331,7 +331,7 @@ def log_viewer_blueprint(
             raise Refused(404, "no such log file") from None
         except OSError as error:  # turned into a FIFO, or unreadable, since the path was checked
             slots.release()
-            raise Refused(403, f"cannot stream this file: {error.strerror or error}") from None
+            raise Refused(403, f"cannot stream this file: {reason(error)}") from None
 
         def end() -> None:
             tailer.close()

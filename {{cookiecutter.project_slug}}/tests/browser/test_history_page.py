@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from helpers import LINES, PREFIX, append_lines, open_viewer, scroll_up_once, shown, wait_for_line
 
+from {{ cookiecutter.project_slug }}.config import Settings
+
 pytestmark = pytest.mark.browser
 
 TOTAL = 12_000
-CAP = 5000  # the viewer's declared line cap
+CAP = Settings().line_cap  # the viewer's declared line cap
 
 
 def numbered_log(log_dir: Path, total: int = TOTAL) -> Path:

@@ -68,6 +68,7 @@ SCENARIOS = (
     "search",
     "storm",
     "logrotate",
+    "formats",
     "throughput",
     "relay",
 )
@@ -520,6 +521,107 @@ def levels_cost(lines: int, shape: str) -> float:
         levels.of(batch)
         spent += time.perf_counter() - started
     return round(spent / len(text) * 1e9)
+
+
+# Five layouts of real systems (issue 31): line ``i`` with its level and its time (epoch seconds, 1 ms apart).
+FORMAT_BASE = (int(time.time()) // 3600 - 48) * 3600  # two days ago: a year-less stamp takes the file's year
+_LETTERS = ("D", "I", "I", "I", "W", "E")
+FORMAT_LEVELS = ("debug", "info", "info", "info", "warning", "error")
+
+
+def _stamp(i: int, shape: str) -> str:
+    return time.strftime(shape, time.localtime(FORMAT_BASE + i // 1000))
+
+
+FORMAT_LINES = {
+    "android logcat": lambda i: (
+        f"{_stamp(i, '%m-%d %H:%M:%S')}.{i % 1000:03d}  1702  2395 {_LETTERS[i % 6]} "
+        f"ActivityManager: request {i} served"
+    ),
+    "openstack oslo.log": lambda i: (
+        f"{_stamp(i, '%Y-%m-%d %H:%M:%S')}.{i % 1000:03d} 25746 "
+        f"{FORMAT_LEVELS[i % 6].upper()} nova.osapi_compute.wsgi.server [req-{i}] GET /v2/servers status: 200"
+    ),
+    "windows cbs": lambda i: (
+        f"{_stamp(i, '%Y-%m-%d %H:%M:%S')}, {FORMAT_LEVELS[i % 6].capitalize():<22}"
+        f"CBS    Loaded Servicing Stack v6.1.{i} with Core"
+    ),
+    "blue gene ras": lambda i: (
+        f"- {FORMAT_BASE + i // 1000} 2005.06.03 R02-M1-N0-C:J12-U11 "
+        f"{_stamp(i, '%Y-%m-%d-%H.%M.%S')}.{i % 1000:03d}000 R02-M1-N0-C:J12-U11 RAS KERNEL "
+        f"{FORMAT_LEVELS[i % 6].upper()} instruction cache parity error corrected {i}"
+    ),
+    "spark log4j": lambda i: (
+        f"{_stamp(i, '%y/%m/%d %H:%M:%S')} {FORMAT_LEVELS[i % 6].upper()} "
+        f"executor.Executor: Finished task {i}.0 in stage 1.0"
+    ),
+}
+
+
+def formats(lines: int, size: int) -> dict:
+    """Per layout: the levels' cost and share right on a burst's batches, and going to a time in a big file.
+
+    The time asked for is a line's own second (``?at=`` takes whole seconds): the answer must be the first
+    line of that second, found by bisection (the median of five).
+    """
+    sys.path.insert(0, str(WORK / "log_viewer"))
+    from log_viewer.levels import Levels
+    from log_viewer.moments import first_at_or_after
+
+    found = {}
+    for name, make in FORMAT_LINES.items():
+        burst = [make(i).encode() for i in range(lines)]
+        levels, spent, right = Levels(), 0.0, 0
+        for first in range(0, lines, 2000):
+            batch = burst[first : first + 2000]
+            started = time.perf_counter()
+            got = levels.of(batch)
+            spent += time.perf_counter() - started
+            right += sum(level == FORMAT_LEVELS[(first + n) % 6] for n, level in enumerate(got))
+        path = WORK / "formats.log"
+        written, i, starts = 0, 0, {}
+        with open(path, "wb") as fh:
+            while written < size:
+                block = [make(n) + "\n" for n in range(i, i + 100_000)]
+                starts[i] = written
+                data = "".join(block).encode()
+                fh.write(data)
+                written, i = written + len(data), i + len(block)
+        target = (i // 2) // 100_000 * 100_000 + 1000  # a second's first line, in the middle of the file
+        expected = starts[target // 100_000 * 100_000] + sum(
+            len(make(n)) + 1 for n in range(target // 100_000 * 100_000, target)
+        )
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            at = first_at_or_after(str(path), FORMAT_BASE + target // 1000)
+            times.append((time.perf_counter() - started) * 1000)
+        path.unlink()
+        found[name] = {
+            "levels_ns_per_line": round(spent / lines * 1e9),
+            "levels_right_share": round(right / lines, 4),
+            "at_ms": round(statistics.median(times), 2),
+            "at_found_the_line": at == expected,
+            "file_bytes": written,
+        }
+        print("formats", name, found[name], flush=True)
+    return found
+
+
+def formats_table(found: dict) -> str:
+    """Levels and going to a time, per layout."""
+    rows = [
+        f"| {name} | {f['levels_ns_per_line']} | {f['levels_right_share']:.2%} | {f['at_ms']} | "
+        f"{'yes' if f['at_found_the_line'] else 'NO'} |"
+        for name, f in found.items()
+    ]
+    size = next(iter(found.values()))["file_bytes"] / 1e6 if found else 0
+    head = (
+        f"Formats (ours), from `--scenario formats`: levels on a burst's batches, and `?at=` in a {size:,.0f} MB file\n"
+        "| layout | levels (ns a line) | levels right | `?at=` (ms, median of 5) | first line of the second |\n"
+        "|---|---|---|---|---|"
+    )
+    return "\n".join([head, *rows])
 
 
 def write_big(path: Path, size: int) -> int:
@@ -1066,6 +1168,7 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
         "throughput": ((0, 10_000), 2, 3) if smoke else ((0, 10_000, 30_000, 60_000, 100_000), 20, 60),
         # seconds at 20 lines/s; lines/s and seconds for CPU; a burst's lines
         "relay": (1, 500, 1, 2000) if smoke else (20, 2000, 15, 200_000),
+        "formats": (2000, 2_000_000) if smoke else (200_000, 1_000_000_000),  # burst lines, big file bytes
     }
     results: dict = {"machine": machine(), "smoke": smoke, "sizes": sizes, "systems": {}}
     for system in prepare(smoke, systems):
@@ -1135,6 +1238,8 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
             print(system.name, "storm", results["systems"][system.name]["storm"], flush=True)
             results["systems"][system.name]["storm_handler"] = storm(*sizes["storm_handler"], handler_backups=3)
             print(system.name, "storm_handler", results["systems"][system.name]["storm_handler"], flush=True)
+        if "formats" in scenarios and system.name == "ours":  # no server: the recognition itself
+            results["systems"][system.name]["formats"] = formats(*sizes["formats"])
         if "logrotate" in scenarios and system.name == "ours":  # a server of its own per configuration
             results["systems"][system.name]["logrotate"] = logrotate_storms(*sizes["logrotate"])
     return results
@@ -1400,6 +1505,8 @@ def main() -> None:
             f"{f['repeated']}, out of order {f['out_of_order']}; {f['gone_with_deleted_files']:,} deliveries were "
             f"in a file deleted before the viewer's stream reached it."
         )
+    if "formats" in results["systems"].get("ours", {}):
+        print("\n" + formats_table(results["systems"]["ours"]["formats"]))
     if "logrotate" in results["systems"].get("ours", {}):
         print("\n" + logrotate_table(results["systems"]["ours"]["logrotate"]))
     print(f"\nfigures: {target}")

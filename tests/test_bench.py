@@ -44,6 +44,8 @@ def test_benchmark_smoke_run_completes_and_reports_both_systems():
     assert storm["errors"] == [] and sum(storm["rotations"].values()) >= 1, storm
     handler = results["systems"]["ours"]["storm_handler"]
     assert handler["errors"] == [] and handler["rotations"].get("handler", 0) >= 1, handler
+    layouts = results["systems"]["ours"]["formats"]
+    assert all(f["at_found_the_line"] and f["levels_right_share"] == 1.0 for f in layouts.values()), layouts
     rotated = results["systems"]["ours"]["logrotate"]["configurations"]
     assert rotated and all(f["errors"] == [] and f["rotations"] >= 1 for f in rotated.values()), rotated
     for figures in results["systems"].values():

@@ -137,6 +137,32 @@ def test_dotnet_console_messages_continue_their_category_line():
     assert Levels().of(lines) == ["info", "info", "error", "error"]
 
 
+LOGCAT_LETTERS = "VDIWEFA"
+
+
+def logcat_records(count: int) -> list[str]:
+    """logcat (threadtime) lines of every letter, pids and tids of varying width, and a line of another shape."""
+    lines = []
+    for i in range(count):
+        pid, tid = 80 + i * 37 % 30000, 80 + i * 91 % 30000
+        stamp = f"11-25 03:00:{i % 60:02d}.{i % 1000:03d}"
+        lines.append(f"{stamp} {pid:5d} {tid:5d} {LOGCAT_LETTERS[i % 7]} Tag{i % 4}: m {i}")
+        if i % 19 == 0:
+            lines.append("--------- beginning of crash")
+    return lines
+
+
+def test_logcat_learns_the_column_of_its_letter():
+    """The letter is at one column when pid and tid are padded to five places: looked up there, it gives
+    what reading each line whole gives."""
+    lines = logcat_records(200)
+    learned = Levels()
+    by_batches = [level for start in range(0, len(lines), 50) for level in learned.of(lines[start : start + 50])]
+    assert (learned.column, learned.width) == (len("11-25 03:00:00.000 12345 12345 "), 2)
+    alone = Levels()
+    assert by_batches == [alone._whole(line) for line in lines]
+
+
 def test_a_record_continues_into_the_next_batch():
     levels = Levels()
     assert levels.of(["2026-11-25 03:00:00,123 WARNING app: careful"]) == ["warning"]

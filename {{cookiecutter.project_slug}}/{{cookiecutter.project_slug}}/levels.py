@@ -86,7 +86,9 @@ _LINE = re.compile(
     r"|(?=\w+=)[^\n]{0,200}?(?<![^ \t])(?:level|lvl|severity)=\"?(\w+)"  # 15: logfmt
     r"|(?=(\w)\w*=))"  # 16: a logfmt record without a level
 )
-_WORD_GROUPS = (4, 7, 8, 9, 15)  # where a level word is found: the groups a column is learned from
+# Where a level is found, as a column can be learned from it: the group, and how many characters at the
+# column tell the level (a word's first four letters; logcat's letter and the space after it).
+_COLUMN_GROUPS = {1: 2, 2: 4, 4: 4, 7: 4, 8: 4, 9: 4, 15: 4}
 # What may start a record, as text and as bytes (``Levels`` reads lines of either).
 _RECORD_START = frozenset("0123456789[{<JFMASOND") | {bytes([c]) for c in b"0123456789[{<JFMASOND"}
 # The first four letters of the level words that tell their level by them, as logs spell them:
@@ -98,6 +100,12 @@ _COLUMN_WORDS = {
     for spelled in (word, word.lower(), word.capitalize())
     for key in (spelled[:4], spelled[:4].encode())
 }
+_LETTER_COLUMN = {
+    key: level
+    for letter, level in zip("VDIWEFA", (*LEVELS, "critical"), strict=True)
+    for key in (f"{letter} ", f"{letter} ".encode())
+}
+_COLUMN_TABLES = {4: _COLUMN_WORDS, 2: _LETTER_COLUMN}  # by the width of the column's key
 _PINO = {10: "trace", 20: "debug", 30: "info", 40: "warning", 50: "error", 60: "critical"}
 _SYSLOG = ("critical", "critical", "critical", "error", "warning", "info", "info", "debug")
 _GLOG = {"I": "info", "W": "warning", "E": "error", "F": "critical"}
@@ -168,8 +176,9 @@ class Levels:
     def __init__(self) -> None:
         self.current: str | None = None  # the level of the record the next line may continue
         self.column: int | None = None  # where this file's records hold their level word
+        self.width = 4  # how many characters there tell the level
         self.levelless = 0  # lines read whole that held no level
-        self._columns: Counter[int] = Counter()  # where the level words read so far stood
+        self._columns: Counter[tuple[int, int]] = Counter()  # where the level words read so far stood, how wide
         self._seen = 0  # level words read so far
         self._elsewhere = 0  # records in a row, since the column was learned, with their level word elsewhere
 
@@ -202,11 +211,11 @@ class Levels:
             self.levelless += 1
             return None
         self.levelless = 0
-        word = next((group for group in _WORD_GROUPS if match.group(group)), None)
+        word = next((group for group in _COLUMN_GROUPS if match.group(group)), None)
         if word is None:
             return level
         if self.column is None:
-            self._learn(match.start(word))
+            self._learn(match.start(word), _COLUMN_GROUPS[word])
         elif match.start(word) != self.column:
             self._elsewhere += 1
             if self._elsewhere >= LEARN_LINES:  # the file's layout changed (a service restarted): learn it again
@@ -214,19 +223,19 @@ class Levels:
                 self._columns.clear()
         return level
 
-    def _learn(self, column: int) -> None:
+    def _learn(self, column: int, width: int) -> None:
         """Count where level words stand: the file's column holds 95 % of the first 20 or more."""
-        self._columns[column] += 1
+        self._columns[column, width] += 1
         self._seen += 1
         # Only the column just counted can have reached its share.
-        if self._seen >= LEARN_LINES and self._columns[column] >= 0.95 * self._seen:
-            self.column = column
+        if self._seen >= LEARN_LINES and self._columns[column, width] >= 0.95 * self._seen:
+            self.column, self.width = column, width
 
     def _by_column(self, lines: list[str] | list[bytes]) -> list[str | None]:
         """Each line's four letters at the column, looked up in bulk; then, one by one, only the lines without
         a level word there: a record of another shape is read whole, any other line continues the one before."""
-        column = self.column
-        levels = list(map(_COLUMN_WORDS.get, map(operator.getitem, lines, repeat(slice(column, column + 4)))))
+        column, table = self.column, _COLUMN_TABLES[self.width]
+        levels = list(map(table.get, map(operator.getitem, lines, repeat(slice(column, column + self.width)))))
         missing = 0
         while True:
             try:
@@ -240,7 +249,7 @@ class Levels:
             missing += 1
         if levels:
             self.current = levels[-1]
-            if levels[-1] is not None and levels[-1] == _COLUMN_WORDS.get(lines[-1][column : column + 4]):
+            if levels[-1] is not None and levels[-1] == table.get(lines[-1][column : column + self.width]):
                 self._elsewhere = 0  # the column still holds the level of the records
         return levels
 

@@ -69,6 +69,7 @@ SCENARIOS = (
     "storm",
     "logrotate",
     "formats",
+    "fanout",
     "throughput",
     "relay",
 )
@@ -454,6 +455,71 @@ def cpu_share(system: System, window: float) -> tuple[float, float]:
     time.sleep(window)
     (cpu_now, kernel_now), wall = system.cpu_times(), time.perf_counter() - started
     return round((cpu_now - cpu) / wall * 100, 2), round((kernel_now - kernel) / wall * 100, 2)
+
+
+# The fanout scenario's writer, a process of its own (the viewers share the benchmark's): numbered lines at a
+# fixed rate from a monotonic start, so many to a write() (the clock is the machine's, as the viewers').
+FANOUT_WRITER = """
+import os, sys, time
+path, start = sys.argv[1], float(sys.argv[5])
+rate, per_write, count = map(int, sys.argv[2:5])
+fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+for first in range(0, count, per_write):
+    delay = start + first / rate - time.perf_counter()
+    if delay > 0:
+        time.sleep(delay)
+    os.write(fd, b"".join(b"seq=%d a record of a busy log, as logging writes it\\n" % seq
+                          for seq in range(first, min(count, first + per_write))))
+"""
+
+
+def fanout(system: System, cases: tuple[tuple[int, int, int], ...], seconds: float) -> dict:
+    """Many viewers of a busy log: per (viewers, lines/s, lines per write), the server's CPU and the lag.
+
+    The writer (a process of its own) appends numbered lines at a fixed rate, ``per_write`` to a ``write()``
+    (1: as ``logging`` writes, one record at a time); the viewers read everything (the stream's bytes,
+    counted, not parsed), each event's last line timed from when it was due.
+    """
+    found = {}
+    for viewers, rate, per_write in cases:
+        name = f"fanout-{viewers}-{rate}-{per_write}.log"
+        path = system.log_dir / name
+        path.touch()
+        written: dict[int, float] = {}
+        lags: list[float] = []
+        got = [0]
+
+        def on_lines(viewer, data, now, written=written, lags=lags, got=got):
+            found_seqs = SEQ_BYTES.findall(data)
+            got[0] += len(found_seqs)
+            if found_seqs and int(found_seqs[-1]) in written:
+                lags.append(now - written[int(found_seqs[-1])])
+
+        group = system.viewers(name, viewers, on_lines, raw=True)
+        gevent.sleep(1.0)
+        count = int(rate * seconds)
+        cpu, started = system.cpu_seconds(), time.perf_counter() + 0.5
+        written.update((seq, started + seq // per_write * per_write / rate) for seq in range(count))  # when due
+        writer = subprocess.Popen(
+            [sys.executable, "-c", FANOUT_WRITER, str(path), str(rate), str(per_write), str(count), repr(started)]
+        )
+        while writer.poll() is None:
+            gevent.sleep(0.05)
+        deadline = time.perf_counter() + 30
+        while got[0] < count * viewers and time.perf_counter() < deadline:
+            gevent.sleep(0.05)
+        spent, wall = system.cpu_seconds() - cpu, time.perf_counter() - started
+        stop_all(group)
+        path.unlink()
+        found[f"{viewers}x{rate}/{per_write}"] = {
+            "viewers": viewers,
+            "lines_per_s": rate,
+            "lines_per_write": per_write,
+            "cpu_percent_of_one_core": round(spent / wall * 100, 1),
+            "received_share": round(got[0] / (count * viewers), 4),
+        } | percentiles(lags)
+        print(system.name, "fanout", found[f"{viewers}x{rate}/{per_write}"], flush=True)
+    return found
 
 
 def stalled(system: System, readers: int, megabytes: int) -> dict:
@@ -1169,6 +1235,13 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
         # seconds at 20 lines/s; lines/s and seconds for CPU; a burst's lines
         "relay": (1, 500, 1, 2000) if smoke else (20, 2000, 15, 200_000),
         "formats": (2000, 2_000_000) if smoke else (200_000, 1_000_000_000),  # burst lines, big file bytes
+        # (viewers, lines/s, lines per write) each for so many seconds
+        "fanout": (((1, 1000, 1),), 1)
+        if smoke
+        else (
+            ((1, 10_000, 100), (1, 10_000, 1), (10, 10_000, 1), (100, 1000, 1), (100, 10_000, 100), (100, 10_000, 1)),
+            9,
+        ),
     }
     results: dict = {"machine": machine(), "smoke": smoke, "sizes": sizes, "systems": {}}
     for system in prepare(smoke, systems):
@@ -1217,6 +1290,8 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
             if "history" in scenarios and system.name == "ours":  # the original reads no history
                 figures["history"] = history(system, sizes["big"], sizes["scroll_back"])
                 print(system.name, "history", figures["history"], flush=True)
+            if "fanout" in scenarios and system.name == "ours":
+                figures["fanout"] = fanout(system, *sizes["fanout"])
             if "first_event" in scenarios:
                 figures["first_event"] = first_event(system, sizes["big"])
                 print(system.name, "first_event", figures["first_event"], flush=True)

@@ -87,6 +87,7 @@ def test_a_swallowed_notification_costs_one_tick(tmp_path, monkeypatch):
     monkeypatch.setattr(FileWatcher, "_on_change", lambda self: None)  # the watcher hears nothing
     running = Running(tmp_path, "old\n")
     with running.pool.watch(str(running.log)) as watcher:
+        assert running.waiting()  # done with what it read (it reads again a moment after sending)
         with running.log.open("a") as fh:
             fh.write("new\n")
         assert running.waiting()  # nobody told the stream
@@ -100,6 +101,7 @@ def test_a_line_written_through_mmap_shows_on_the_next_tick(tmp_path):
     running = Running(tmp_path, "old\n")
     line = b"mapped line\n"
     with running.pool.watch(str(running.log)) as watcher, open(running.log, "r+b") as fh:
+        assert running.waiting()  # done with what it read
         seen = watcher.changes
         os.ftruncate(fh.fileno(), 4 + len(line))
         while watcher.changes == seen:

@@ -13,6 +13,10 @@ from .tailer import Batch, Tailer
 from .watcher import WatcherPool
 
 KEEPALIVE = sse.comment().encode()
+# After sending what it read, a stream waits this long before it reads again (a read that filled its batch
+# reads on at once): a logger writing each record as it comes, 10,000 writes a second, is read in batches,
+# not a read, render and send per record. A quiet log's line (20 a second) is read as soon as it comes.
+GATHER_SECONDS = 0.002
 
 
 class StreamSlots:
@@ -89,16 +93,19 @@ def follow(
         while not watchers.closing.is_set():
             ticket, seen = watcher.ticket(), watcher.changes
             changed = watcher.ticket(ticks=False)
-            batch = tailer.read()
+            batch, read_at = tailer.read(), time.monotonic()
             if batch.chunks or batch.notices:
                 # Bytes: the server sends them as they are, with no encoded copy beside them.
                 event, refused = render(batch, plain, levels, floor), "refused" in batch.notices
+                full = batch.more
                 del batch  # while a slow client takes the event, hold only the event
                 yield event
                 del event  # and once it is sent, nothing: a stream idles in a few KiB
                 last_sent = time.monotonic()
                 if refused:
                     return
+                if not full:  # a logger writing record by record: let the next records gather into one read
+                    gevent.sleep(max(0.0, read_at + GATHER_SECONDS - last_sent))
                 continue
             if batch.more:  # skipping a cut line's rest: read on, letting other greenlets run
                 gevent.sleep(0)

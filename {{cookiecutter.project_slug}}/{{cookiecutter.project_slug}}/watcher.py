@@ -9,7 +9,11 @@ send their own heartbeats or have a line still unfinished. ``changes`` counts
 file changes, so a stream woken by a tick knows it heard of nothing.
 ``current`` is the path's ``stat`` taken at each tick, one for all the file's
 streams; when it differs from the last tick's, the tick counts as a change (a
-notification went unheard). Idle streams hold no timer of their own.
+notification went unheard). Idle streams hold no timer of their own. A change
+that comes while no stream holds a ticket (each is reading, sending, or
+gathering the next records: ``streams.GATHER_SECONDS``) only counts: every
+stream reads before it waits again. A logger writing each record as it comes
+costs the watcher a count per write, not a wake.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ class FileWatcher:
     def __init__(self, path: str, interval: float, heartbeat: float) -> None:
         self._changed = Event()
         self._ticked = Event()
+        self._handed = False  # a stream took the current events: a change must set them
         self.changes = 0
         self.path = path
         self.current = look(path)
@@ -53,6 +58,7 @@ class FileWatcher:
 
     def ticket(self, ticks: bool = True) -> Event:
         """Take this before reading: it is set by the next change (or tick, with ``ticks``) after it."""
+        self._handed = True
         return self._ticked if ticks else self._changed
 
     def on_tick(self) -> None:
@@ -61,7 +67,7 @@ class FileWatcher:
         if _identity(before) != _identity(self.current):
             self.changes += 1
             self.wake()
-        else:
+        elif self._handed:
             ticked, self._ticked = self._ticked, Event()
             ticked.set()
 
@@ -70,7 +76,10 @@ class FileWatcher:
         self.wake()
 
     def wake(self) -> None:
+        if not self._handed:  # no stream took a ticket since the last wake: each will read before it waits
+            return
         (changed, self._changed), (ticked, self._ticked) = (self._changed, Event()), (self._ticked, Event())
+        self._handed = False
         changed.set()
         ticked.set()
 

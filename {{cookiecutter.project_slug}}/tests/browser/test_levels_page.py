@@ -42,6 +42,36 @@ def test_lines_are_coloured_by_level(page, log_dir):
     assert len({info, error, debug, warning}) == 4, "each level looks different"
 
 
+CONTRAST = """els => els.map(e => {
+  const channel = c => (c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  const luminance = rgb => { const [r, g, b] = rgb.match(/\\d+/g).map(Number).map(channel);
+                             return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const style = getComputedStyle(e);
+  const [a, b] = [luminance(style.color), luminance(style.backgroundColor)].sort((x, y) => y - x);
+  return [e.className, e.closest(".l").dataset.level, (a + 0.05) / (b + 0.05)];
+})"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_text_on_each_ansi_background_is_readable_under_every_level(page, log_dir, scheme):
+    """The demo logger's CRITICAL lines (bold on red) were a solid red bar: the level's red on red."""
+    levels = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "TRACE")
+    backgrounds = [f"4{n}" for n in range(8)] + [f"10{n}" for n in range(8)]
+    lines = [
+        f"2026-11-25 12:00:00,000 {level} app: \x1b[1;{code}mbackground {code}\x1b[0m under {level}"
+        for level in levels
+        for code in backgrounds
+    ]
+    append_lines(log_dir / "app.log", lines)
+    page.emulate_media(color_scheme=scheme)
+    open_viewer(page)
+    wait_for_line(page, "2026-11-25 12:00:00,000 TRACE app: background 107 under TRACE")
+    found = page.eval_on_selector_all("#log .l span[class*=a-bg]", CONTRAST)
+    assert len(found) == len(lines)
+    poor = [(classes, level, round(ratio, 2)) for classes, level, ratio in found if ratio < 4.5]
+    assert poor == [], poor
+
+
 def test_the_level_filter_applies_to_the_stream(page, log_dir):
     log = log_dir / "app.log"
     append_lines(log, RECORDS)

@@ -61,6 +61,7 @@ UNPACK_COMMANDS: dict[str, list[str]] = {
 DECOMPRESSION_ERRORS = (OSError, EOFError, ValueError, lzma.LZMAError, zstandard.ZstdError)
 # What follows a log's name in a rotated sibling: app.log.1, app.log-20240101, app.log.2024-01-01_10.
 _ROTATION_SUFFIX = re.compile(r"[.\-_](\d[\d.\-_]*)")
+LISTINGS = 3  # times a family is listed again when a rotation renamed a file while it was looked at
 COPY_SLACK_NS = 5 * 10**9  # a compressed copy's last write is within this of its original's
 _DATE_DIGITS = 6  # a suffix of this many digits or more is a date (or a time), fewer a count of rotations
 
@@ -257,18 +258,29 @@ def holding(log: str | os.PathLike, cursor: Cursor) -> Member | None:
     bytes before the cursor's offset (a cursor at offset 0 has none: its own
     file only).
     """
-    family = members(log)
-    own = [member for member in family if member.inode == cursor.inode]
-    if cursor.offset == 0:  # no bytes to check: any file would pass for a copy
-        return own[0] if own else None
-    copies = [member for member in reversed(family) if not member.live and member not in own]
-    plain = [member for member in copies if not member.compression]
-    packed = [member for member in copies if member.compression]
-    same_time = [member for member in packed if cursor.written and member.mtime_ns // 1_000_000 == cursor.written]
-    for member in dict.fromkeys(own + plain + same_time + packed):
-        if holds(member.path, cursor.offset, cursor.fingerprint):
-            return member
+    for _ in range(LISTINGS):  # a rotation renaming the files meanwhile: list them again
+        family = members(log)
+        own = [member for member in family if member.inode == cursor.inode]
+        if cursor.offset == 0:  # no bytes to check: any file would pass for a copy
+            return own[0] if own else None
+        copies = [member for member in reversed(family) if not member.live and member not in own]
+        plain = [member for member in copies if not member.compression]
+        packed = [member for member in copies if member.compression]
+        same_time = [m for m in packed if cursor.written and m.mtime_ns // 1_000_000 == cursor.written]
+        for member in dict.fromkeys(own + plain + same_time + packed):
+            if holds(member.path, cursor.offset, cursor.fingerprint) and _still(member):
+                return member
+        if all(_still(member) for member in family):
+            return None  # every file looked at was the one listed: none holds the cursor
     return None
+
+
+def _still(member: Member) -> bool:
+    """Whether ``member``'s name still leads to the file listed."""
+    try:
+        return os.stat(member.path, follow_symlinks=False).st_ino == member.inode
+    except OSError:
+        return False
 
 
 def after(

@@ -506,16 +506,28 @@ class Tailer:
         was written before that one.
         """
         checked, info = fingerprint(self._recent), os.fstat(held.fileno())
-        member = family.after(self.path, info, lambda m: family.holds(m.path, end, checked), self._finished_ns)
+        member, opened = None, None
+        for _ in range(family.LISTINGS):  # a rotation renaming the files meanwhile: list them again
+            member = family.after(self.path, info, lambda m: family.holds(m.path, end, checked), self._finished_ns)
+            opened = _open_as_listed(member)
+            if opened is not None or member is None or member.live:
+                break
         self._finished_ns = max(self._finished_ns, info.st_mtime_ns)
         following = None if member is None or member.live else member.path
         try:
-            by_name = os.stat(following or self.path)
+            by_name = os.fstat(opened.fileno()) if opened else os.stat(self.path)
         except OSError:
             by_name = None
         if gone and (by_name is None or min(gone)[0] <= by_name.st_mtime_ns):
+            if opened:
+                opened.close()
             return following, self._ahead.pop(min(gone)[1])
-        return following, self._ahead.pop(by_name.st_ino, None) if by_name else None
+        held_ahead = self._ahead.pop(by_name.st_ino, None) if by_name else None
+        if opened:  # opened now, by the name it had a moment ago: later renames cannot send the stream elsewhere
+            if held_ahead:
+                held_ahead.close()
+            return following, opened
+        return following, held_ahead
 
     def _reopen(self, cursor: Cursor) -> None:
         """A new pygtail instance, which looks for the copy of a truncated file."""
@@ -528,3 +540,17 @@ class Tailer:
         if len(block) == self.batch_bytes and b"\n" not in block and self.batch_bytes <= self.max_line_length:
             block += fh.read(self.max_line_length + 1 - len(block))
         return block
+
+
+def _open_as_listed(member: family.Member | None) -> io.RawIOBase | None:
+    """A rotated member opened, if its name still leads to the file listed (None: renamed or gone since)."""
+    if member is None or member.live:
+        return None
+    try:
+        opened = open_member(member.path)
+    except FileNotFoundError:
+        return None
+    if os.fstat(opened.fileno()).st_ino != member.inode:
+        opened.close()
+        return None
+    return opened

@@ -80,10 +80,6 @@ class Member:
     mtime_ns: int
     live: bool  # the file at the log's own name
 
-    @property
-    def name(self) -> str:
-        return os.path.basename(self.path)
-
 
 def compression_of(path: str | os.PathLike) -> str:
     """The compression a file's name says it has (``.gz``, ...), or ``""``."""

@@ -279,6 +279,20 @@ def _still(member: Member) -> bool:
         return False
 
 
+def open_listed(member: Member | None) -> io.RawIOBase | None:
+    """A rotated member opened, if its name still leads to the file listed (None: renamed or gone since)."""
+    if member is None or member.live:
+        return None
+    try:
+        opened = open_member(member.path)
+    except FileNotFoundError:
+        return None
+    if os.fstat(opened.fileno()).st_ino != member.inode:
+        opened.close()
+        return None
+    return opened
+
+
 def after(
     log: str | os.PathLike, held: os.stat_result, copied: Callable[[Member], bool], finished_ns: int = 0
 ) -> Member | None:

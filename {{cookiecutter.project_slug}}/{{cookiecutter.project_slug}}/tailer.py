@@ -509,7 +509,7 @@ class Tailer:
         member, opened = None, None
         for _ in range(family.LISTINGS):  # a rotation renaming the files meanwhile: list them again
             member = family.after(self.path, info, lambda m: family.holds(m.path, end, checked), self._finished_ns)
-            opened = _open_as_listed(member)
+            opened = family.open_listed(member)
             if opened is not None or member is None or member.live:
                 break
         self._finished_ns = max(self._finished_ns, info.st_mtime_ns)
@@ -540,17 +540,3 @@ class Tailer:
         if len(block) == self.batch_bytes and b"\n" not in block and self.batch_bytes <= self.max_line_length:
             block += fh.read(self.max_line_length + 1 - len(block))
         return block
-
-
-def _open_as_listed(member: family.Member | None) -> io.RawIOBase | None:
-    """A rotated member opened, if its name still leads to the file listed (None: renamed or gone since)."""
-    if member is None or member.live:
-        return None
-    try:
-        opened = open_member(member.path)
-    except FileNotFoundError:
-        return None
-    if os.fstat(opened.fileno()).st_ino != member.inode:
-        opened.close()
-        return None
-    return opened

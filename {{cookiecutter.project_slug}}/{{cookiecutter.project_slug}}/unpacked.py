@@ -72,9 +72,9 @@ class Unpacker:
 
     def _prune(self) -> None:
         """All but the ``KEPT`` most recently used copies, and what a killed unpacking left."""
-        found = [(copy, copy.stat().st_mtime) for copy in self.directory().glob(f"{_PREFIX}*")]
-        copies = sorted((found for found in found if found[0].suffix != ".part"), key=lambda item: -item[1])
-        stale = [part for part, when in found if part.suffix == ".part" and when < time.time() - UNPACK_SECONDS]
-        for old in [copy for copy, _when in copies[KEPT:]] + stale:
+        found = [(copy.stat().st_mtime, copy) for copy in self.directory().glob(f"{_PREFIX}*")]
+        copies = [copy for _when, copy in sorted(found, reverse=True) if copy.suffix != ".part"]
+        stale = [part for when, part in found if part.suffix == ".part" and when < time.time() - UNPACK_SECONDS]
+        for old in copies[KEPT:] + stale:
             with contextlib.suppress(FileNotFoundError):
                 old.unlink()

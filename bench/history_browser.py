@@ -41,7 +41,7 @@ SCROLL_BACK = """async (steps) => {
     }
     return document.querySelectorAll("#log > *").length;
 }"""
-PAGE = 200  # lines a scroll reads back (viewer.js)
+PAGE = 200  # lines a scroll reads back (history.js)
 
 
 def heap_mb(cdp) -> float:

@@ -47,4 +47,4 @@ def test_stream_with_right_credentials(secured):
 
 def test_healthz_and_static_need_none(secured):
     assert secured.get("/healthz").status_code == 200
-    assert secured.get(PREFIX + "/static/viewer.js").status_code == 200
+    assert secured.get(PREFIX + "/static/viewer/main.js").status_code == 200

@@ -5,7 +5,7 @@ ANSI SGR sequences (which contain no HTML-special character) turned into
 ``<span>`` elements. Every element is a ``<div class="l" data-at="…">`` line
 (``data-at``: where the line starts, see ``cursor``) or a span
 whose class comes from a fixed list; 256-colour and truecolour values travel
-as ``data-fg``/``data-bg`` = ``#rrggbb`` and are applied by ``viewer.js``, so
+as ``data-fg``/``data-bg`` = ``#rrggbb`` and are applied by ``static/viewer/dom.js``, so
 the Content-Security-Policy can forbid inline styles. Other escape sequences
 (cursor movement, titles) are dropped.
 """

@@ -1,7 +1,7 @@
 // Reads an event-stream response as it comes: {name, data, id, s, retry} for each event.
-// Shared by the page (search) and the shared worker (live streams); `s` is the
+// Used by the search (search.js) and the shared worker (shared-stream.js); `s` is the
 // extra field P/streams tags each event with (which subscription it belongs to).
-self.eventStream = async function* eventStream(response) {
+export async function* eventStream(response) {
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   for (;;) {
@@ -29,4 +29,4 @@ self.eventStream = async function* eventStream(response) {
     }
     buffer = buffer.slice(start);   // once per read: the events taken off, the unfinished one kept
   }
-};
+}

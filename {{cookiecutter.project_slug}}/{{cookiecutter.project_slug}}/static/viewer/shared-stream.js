@@ -7,8 +7,8 @@
 // with its own cursor. When a tab comes or goes, the connection is made again
 // with every cursor: nothing lost, nothing repeated. Tabs say when they leave
 // (pagehide), and a tab not heard of for a while (it crashed) is dropped.
-"use strict";
-importScripts("event-stream.js");
+// A module worker: connection.js starts it with {type: "module"}.
+import { eventStream } from "./event-stream.js";
 
 const SILENT_TAB_MS = 150000;   // hidden tabs' timers run once a minute at worst
 const RETRY_STATUSES = [404, 429, 502, 503];  // the file or its node may come back; the server may have room
@@ -83,7 +83,7 @@ async function connect() {
     } else {
       backoff = 0;
       for (const id of joined) if (tabs.has(id)) tell(tabs.get(id), { type: "status", state: "live" });
-      for await (const event of self.eventStream(response)) {
+      for await (const event of eventStream(response)) {
         if (event.retry !== null) retryMs = event.retry;
         const id = joined[event.s];
         const tab = tabs.get(id);

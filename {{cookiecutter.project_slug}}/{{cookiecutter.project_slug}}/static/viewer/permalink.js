@@ -1,0 +1,15 @@
+// Every line's permalink: a click in its gutter marks it and puts its link (?at=) in the address
+// bar and the clipboard; the link outlives rotation. Needs: #log with data-view.
+import { copy, inGutter, markCurrent } from "./dom.js";
+import { log } from "./log-window.js";
+
+export function startPermalinks() {
+  log.addEventListener("click", (event) => {
+    const line = event.target.closest(".l");
+    if (!line || !inGutter(event, line)) return;
+    const url = new URL(`${log.dataset.view}?at=${encodeURIComponent(line.dataset.at)}`, location.href).href;
+    history.replaceState(null, "", url);
+    markCurrent(line, log);
+    copy(url);
+  });
+}

@@ -1,8 +1,10 @@
-"""A project made with cruft takes template changes with `cruft update`; a user's edit meets them as a conflict."""
+"""A project made with cruft takes template changes with `cruft update`: merged with a user's edits to other
+lines (a viewer.html customised as the generated README shows), a conflict with edits to the same lines."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -72,7 +74,10 @@ def test_cruft_update_applies_template_changes_and_keeps_user_edits_as_conflicts
     run("git", "init", "-q", cwd=project)
     commit_all(project, "generated")
     edit(project / PACKAGE / "static/viewer.css", "color-scheme: light dark;", "color-scheme: dark;")  # the user's
-    commit_all(project, "dark only")
+    page = project / PACKAGE / "templates/log_viewer/viewer.html"
+    search_form = re.search(r'\n *<form id="search".*?</form>', page.read_text(), re.DOTALL).group(0)
+    edit(page, search_form, "")  # the README's "remove a feature"
+    commit_all(project, "dark only, no search")
 
     edit(
         template / TEMPLATE_PACKAGE / "templates/log_viewer/viewer.html", "{% block head %}", "{% block head %}{# v2 #}"
@@ -81,7 +86,9 @@ def test_cruft_update_applies_template_changes_and_keeps_user_edits_as_conflicts
     commit_all(template, "template v2")
 
     run(CRUFT, "update", "--skip-apply-ask", "--allow-untracked-files", cwd=project)
-    assert "{# v2 #}" in (project / PACKAGE / "templates/log_viewer/viewer.html").read_text()
+    customised = page.read_text()
+    assert "{# v2 #}" in customised and 'id="search"' not in customised, "the change and the user's edit, merged"
+    assert "<<<<<<<" not in customised and not page.with_suffix(".html.rej").exists()
     css = project / PACKAGE / "static/viewer.css"
     conflicted = "<<<<<<<" in css.read_text() or css.with_suffix(".css.rej").exists()
     assert conflicted, "the user's edit and the template's change to viewer.css should meet as a conflict"

@@ -144,7 +144,7 @@ def test_page_keeps_no_more_than_the_cap(page, log_dir):
     cap = int(page.get_attribute("#log", "data-line-cap"))
     assert cap == 5000
     assert page.locator("#log > *").count() <= cap
-    window = shown(page)  # the newest lines, one run (while following, fewer than the cap: see viewer.js)
+    window = shown(page)  # the newest lines, one run (while following, fewer than the cap: see log-window.js)
     assert 100 <= len(window) <= cap and window == [f"bulk {i}" for i in range(20000 - len(window), 20000)]
 
 
@@ -246,6 +246,9 @@ def test_index_lists_files_and_links_open_viewers(page, log_dir):
 
 
 def test_screenshot_of_the_demo_logger_output(page, log_dir, tmp_path):
+    """The READMEs' picture: the demo logger's records with their levels, a search with its results, the
+    line a permalink opened, the permalink gutter under the pointer, and the marks beside the log.
+    ``VIEWER_SCREENSHOT_PATH`` says where to save it (``scripts/screenshot.py`` of the template sets it)."""
     rng = random.Random(7)
     lines = []
     for i in range(40):
@@ -253,7 +256,17 @@ def test_screenshot_of_the_demo_logger_output(page, log_dir, tmp_path):
     append_lines(log_dir / "app.log", lines)
     page.set_viewport_size({"width": 1280, "height": 720})
     open_viewer(page)
-    wait_for_line(page, re.sub(r"\x1b\[[0-9;]*m", "", lines[-1]))
-    target = Path(os.environ.get("LOG_VIEWER_SCREENSHOT", tmp_path / "viewer.png"))
+    last = re.sub(r"\x1b\[[0-9;]*m", "", lines[-1])
+    wait_for_line(page, last)
+    page.fill("#query", "upstream")
+    page.press("#query", "Enter")
+    page.wait_for_function("() => document.getElementById('search-count').textContent.includes('searched')")
+    page.locator("#hits a.hit").nth(1).click()  # opens its line in this page, marked
+    page.wait_for_selector("#log .l[aria-current=true]")
+    page.wait_for_selector("#minimap .mark")
+    marked = page.locator("#log .l[aria-current=true]")
+    marked.hover(position={"x": 5, "y": 5})  # the gutter's "#"
+    assert page.locator("#hits a.hit").count() >= 2 and page.locator("#log .l[data-level=error]").count() > 0
+    target = Path(os.environ.get("VIEWER_SCREENSHOT_PATH", tmp_path / "viewer.png"))
     page.screenshot(path=str(target))
     assert target.stat().st_size > 10_000

@@ -488,9 +488,15 @@ def fanout(system: System, cases: tuple[tuple[int, int, int], ...], seconds: flo
         written: dict[int, float] = {}
         lags: list[float] = []
         got = [0]
+        tails: dict = {}  # per viewer, a piece's unfinished last line: a field split between pieces counts once
 
-        def on_lines(viewer, data, now, written=written, lags=lags, got=got):
-            found_seqs = SEQ_BYTES.findall(data)
+        def on_lines(viewer, data, now, written=written, lags=lags, got=got, tails=tails):
+            tail, first, last = tails.pop(viewer, b""), data.find(b"\n") + 1, data.rfind(b"\n") + 1
+            if not first:  # no line ends in this piece
+                tails[viewer] = tail + data
+                return
+            found_seqs = SEQ_BYTES.findall(tail + data[:first]) + SEQ_BYTES.findall(data, first, last)
+            tails[viewer] = data[last:]
             got[0] += len(found_seqs)
             if found_seqs and int(found_seqs[-1]) in written:
                 lags.append(now - written[int(found_seqs[-1])])

@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 
 from {{ cookiecutter.project_slug }} import sse
 from {{ cookiecutter.project_slug }}.cursor import Cursor, fingerprint
+from {{ cookiecutter.project_slug }}.feeds import Feeds, Reader
 from {{ cookiecutter.project_slug }}.levels import Levels
-from {{ cookiecutter.project_slug }}.streams import StreamSlots, follow, render
+from {{ cookiecutter.project_slug }}.rendered import Rendered
+from {{ cookiecutter.project_slug }}.streams import StreamSlots, follow
 from {{ cookiecutter.project_slug }}.tailer import Batch, Chunk
 from {{ cookiecutter.project_slug }}.watcher import FileWatcher, WatcherPool
 
@@ -22,7 +24,8 @@ def stream(log, state, heartbeat=0.3, **tailer_values):
     state.mkdir(exist_ok=True)
     tailer = make_tailer(log, state, None, **tailer_values)
     pool = WatcherPool(interval=0.1, heartbeat=heartbeat)
-    return tailer, pool, follow(tailer, pool, retry_ms=1000, plain=False)
+    reader = Reader(tailer, Feeds(), lambda cursor: make_tailer(log, state, cursor, **tailer_values))
+    return tailer, pool, follow(reader, pool, retry_ms=1000, plain=False)
 
 
 def test_retry_backlog_then_live_lines(tmp_path):
@@ -47,7 +50,7 @@ def test_heartbeat_after_silence_without_reading_the_file(tmp_path, monkeypatch)
     next(events)
     reads = []
     original = tailer.read
-    monkeypatch.setattr(tailer, "read", lambda: reads.append(1) or original())
+    monkeypatch.setattr(tailer, "read", lambda **limits: reads.append(1) or original(**limits))
     sent = [time.monotonic()]
     for _ in range(4):
         assert next(events) == b": keepalive\n\n"
@@ -191,7 +194,7 @@ lines = st.lists(pieces, max_size=8).map("".join)
 def test_the_bulk_rendering_is_the_general_one_byte_for_byte(chunks, cut_at):
     """Plain ASCII chunks go the bulk way; others (CR, escapes, UTF-8, long or cut lines) the general way."""
     batch = batch_of(chunks, cut_at=cut_at if cut_at < len(chunks) and len(chunks[cut_at]) == 1 else None)
-    assert render(batch, plain=False, levels=Levels()) == reference(batch, Levels())
+    assert Rendered(batch, Levels()).event(plain=False) == reference(batch, Levels())
 
 
 def test_bulk_batches_carry_levels_and_continuations_as_the_general_path():
@@ -201,5 +204,5 @@ def test_bulk_batches_carry_levels_and_continuations_as_the_general_path():
     for start in range(0, len(records), 97):
         batch = batch_of([records[start : start + 40], records[start + 40 : start + 97]], limit=1000)
         assert sse.ascii_lines(batch.chunks, batch.max_line_length) is not None
-        assert render(batch, plain=False, levels=bulk) == reference(batch, general)
+        assert Rendered(batch, bulk).event(plain=False) == reference(batch, general)
     assert bulk.column == general.column == len("2026-11-25 03:00:00,123 ")

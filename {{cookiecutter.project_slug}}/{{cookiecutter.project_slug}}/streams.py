@@ -1,4 +1,8 @@
-"""The stream loop: tailer -> events, waiting on the file's watcher between reads."""
+"""The stream loop: reader -> events, waiting on the file's watcher between reads.
+
+A stream's ``Reader`` (``feeds``) reads with its own tailer, or shares its file's
+feed with the other streams of this worker at the live end.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,10 @@ from collections.abc import Iterator
 import gevent
 
 from . import sse
-from .levels import Levels, kept
-from .tailer import Batch, Tailer
+from .feeds import Reader
 from .watcher import WatcherPool
 
 KEEPALIVE = sse.comment().encode()
-# After sending what it read, a stream waits this long before it reads again (a read that filled its batch
-# reads on at once): a logger writing each record as it comes, 10,000 writes a second, is read in batches,
-# not a read, render and send per record. A quiet log's line (20 a second) is read as soon as it comes.
-GATHER_SECONDS = 0.002
 
 
 class StreamSlots:
@@ -36,35 +35,8 @@ class StreamSlots:
         self.open -= 1
 
 
-def render(batch: Batch, plain: bool, levels: Levels, floor: str | None = None) -> bytes:
-    """Lines first (one event: HTML elements, or ``plain`` text), then each notice as a named event.
-
-    With a ``floor`` (``level=``), only the lines at that level or above; a
-    batch with none left is an event with only its id (the cursor moves on).
-    """
-    event_id = batch.cursor.encode() if batch.cursor else None
-    notices = "".join(sse.event(notice, event_id, name=notice) for notice in batch.notices).encode()
-    if not batch.chunks:
-        return notices
-    split = None if plain or floor else sse.ascii_lines(batch.chunks, batch.max_line_length)
-    if split is not None:  # the usual case, in bulk
-        found: list[str | None] = []
-        for lines, _lengths in split:
-            found += levels.of(lines)
-        return sse.ascii_stream_event(batch.chunks, split, batch.anchor, found, event_id) + notices
-    lines, starts = batch.lines, batch.starts
-    found = levels.of(lines) if floor or not plain else []  # plain text carries no level
-    if floor:
-        found, lines, starts = kept(floor, found, lines, starts)
-        if not lines:
-            return (f"id: {event_id}\n\n" if event_id else "").encode() + notices
-    if plain:
-        return sse.plain_lines_event(lines, event_id).encode() + notices
-    return sse.stream_event(lines, batch.anchor, starts, found, event_id).encode() + notices
-
-
 def follow(
-    tailer: Tailer,
+    reader: Reader,
     watchers: WatcherPool,
     retry_ms: int,
     plain: bool,
@@ -87,32 +59,30 @@ def follow(
     sleeps until a change. No stream holds a timer of its own.
     """
     yield sse.retry(retry_ms).encode()
-    levels = Levels()
-    with watchers.watch(str(tailer.path)) as watcher:
+    with watchers.watch(str(reader.path)) as watcher:
         last_sent = time.monotonic()
         while not watchers.closing.is_set():
             ticket, seen = watcher.ticket(), watcher.changes
             changed = watcher.ticket(ticks=False)
-            batch, read_at = tailer.read(), time.monotonic()
-            if batch.chunks or batch.notices:
+            rendered, read_at = reader.read(), time.monotonic()
+            if rendered is not None:
                 # Bytes: the server sends them as they are, with no encoded copy beside them.
-                event, refused = render(batch, plain, levels, floor), "refused" in batch.notices
-                full = batch.more
-                del batch  # while a slow client takes the event, hold only the event
+                event, refused, full = rendered.event(plain, floor), rendered.refused, rendered.full
+                del rendered  # while a slow client takes the event, hold only the event (a feed keeps its own)
                 yield event
                 del event  # and once it is sent, nothing: a stream idles in a few KiB
                 last_sent = time.monotonic()
                 if refused:
                     return
                 if not full:  # a logger writing record by record: let the next records gather into one read
-                    gevent.sleep(max(0.0, read_at + GATHER_SECONDS - last_sent))
+                    gevent.sleep(max(0.0, reader.gathered(read_at) - last_sent))
                 continue
-            if batch.more:  # skipping a cut line's rest: read on, letting other greenlets run
+            if reader.more:  # skipping a cut line's rest: read on, letting other greenlets run
                 gevent.sleep(0)
                 continue
             while not watchers.closing.is_set():
-                settled = beaten and not tailer.stale(watcher.current)
-                if not (changed if settled else ticket).wait(tailer.wake_in):
+                settled = beaten and not reader.stale(watcher.current)
+                if not (changed if settled else ticket).wait(reader.wake_in):
                     break  # the tailer asked to look again without a change (draining a renamed file)
                 ticket, changed = watcher.ticket(), watcher.ticket(ticks=False)
                 if watcher.changes != seen:
@@ -120,5 +90,5 @@ def follow(
                 if not beaten and time.monotonic() - last_sent >= watcher.tick:
                     yield KEEPALIVE
                     last_sent = time.monotonic()
-                if tailer.stale(watcher.current):
+                if reader.stale(watcher.current):
                     break

@@ -269,6 +269,20 @@ class Tailer:
         info = os.fstat(fh.fileno())
         return Cursor(info.st_ino, fh.tell(), fingerprint(self._recent), written=info.st_mtime_ns // 1_000_000)
 
+    @property
+    def last(self) -> Cursor | None:
+        """Where the last read ended (None before the first)."""
+        return self._last
+
+    @property
+    def resting(self) -> bool:
+        """Nothing half done: no notice or catch-up to come, no file held ahead, no cut line or drain under way.
+
+        Two resting tailers at the same ``last`` read the same from then on (``feeds``).
+        """
+        pending = self._pending or self._ahead or self._behind or self._skipping or self._refused
+        return self._last is not None and not pending and self.wake_in is None
+
     def stale(self, current: os.stat_result | None) -> bool:
         """Whether a read may find something: bytes past the cursor, or another file at the path.
 
@@ -283,11 +297,13 @@ class Tailer:
             return not self._missing
         return self._missing or current.st_ino != last.inode or current.st_size != last.offset
 
-    def read(self) -> Batch:
+    def read(self, until: Cursor | None = None) -> Batch:
         """Complete lines from the cursor on, up to about ``batch_bytes``.
 
         A read ends at a notice (rotated, truncated, missing, refused, corrupt), so the
-        lines before it and after it travel in separate batches.
+        lines before it and after it travel in separate batches. With ``until`` (a
+        line's end in some file), a read of that file stops there: a stream catching
+        up with its file's feed (``feeds``) reads exactly up to where the feed is.
         """
         if self._pending:  # a notice about where this stream starts goes out before any line
             batch, self._pending = Batch(notices=self._pending), []
@@ -309,8 +325,11 @@ class Tailer:
                 self._refuse(batch)
                 break
             start = fh.tell()
+            room = self._room(fh, start, until)
+            if room == 0:
+                break
             try:
-                block = self._read_block(fh)
+                block = self._read_block(fh, room)
             except family.DECOMPRESSION_ERRORS:
                 if not isinstance(fh, Unpacked):
                     raise
@@ -340,8 +359,8 @@ class Tailer:
                 self._skipping = True
                 continue
             fh.seek(start)
-            if not self._follow(fh, start, block, batch) or batch.notices:
-                break
+            if room is not None or not self._follow(fh, start, block, batch) or batch.notices:
+                break  # (up to ``until``: no line ends before it, so the file is not that one after all)
         else:
             batch.more = not self._refused
         if not self._refused:  # a refused name has no position: the last one stands
@@ -534,9 +553,19 @@ class Tailer:
         self._tail.fh.close()
         self._open(cursor)
 
-    def _read_block(self, fh) -> bytes:
-        """Up to ``batch_bytes``; more, up to one line of the longest kept length, when no line ends in it."""
-        block = fh.read(self.batch_bytes)
+    @staticmethod
+    def _room(fh, start: int, until: Cursor | None) -> int | None:
+        """The bytes ``fh`` may still give before ``until`` (None: no bound, it is another file or behind us)."""
+        if until is None or isinstance(fh, Unpacked) or start > until.offset:
+            return None
+        return until.offset - start if os.fstat(fh.fileno()).st_ino == until.inode else None
+
+    def _read_block(self, fh, room: int | None = None) -> bytes:
+        """Up to ``batch_bytes`` (and ``room``); more, up to one line of the longest kept length, when no line ends
+        in it."""
+        size = self.batch_bytes if room is None else min(self.batch_bytes, room)
+        block = fh.read(size)
         if len(block) == self.batch_bytes and b"\n" not in block and self.batch_bytes <= self.max_line_length:
-            block += fh.read(self.max_line_length + 1 - len(block))
+            longest = self.max_line_length + 1 - len(block)
+            block += fh.read(longest if room is None else min(longest, room - len(block)))
         return block

@@ -18,6 +18,7 @@ from .clients import Clients, beats_for
 from .config import blueprint_options
 from .cursor import Cursor, positions
 from .demo import demo_stream
+from .feeds import Feeds, Reader
 from .paths import AllowedPaths
 from .refused import Refused, reason
 from .state import private_directory, sweep
@@ -105,6 +106,7 @@ def log_viewer_blueprint(
     opts = blueprint_options(options)
     paths = AllowedPaths(base_path, list(allowed_directories or []), any_subdirectory)
     watchers = WatcherPool(opts.poll_interval, opts.heartbeat_seconds)
+    feeds = Feeds()
     slots = StreamSlots(opts.max_streams)
     searches = StreamSlots(opts.max_searches)
     clients = Clients(opts.stall_seconds, opts.batch_bytes, opts.heartbeat_seconds)
@@ -315,10 +317,13 @@ def log_viewer_blueprint(
             raise Refused(400, "Last-Event-ID is a line's position, not an event id; open the viewer at it with ?at=")
         if not slots.acquire():
             raise Refused(503, "too many open streams on this worker; try again shortly")
-        try:
-            tailer = Tailer(
+
+        state = state_directory()  # here: a stream that leaves its feed makes its tailer outside the request
+
+        def tailer_at(cursor: Cursor | None) -> Tailer:
+            return Tailer(
                 log_file.path,
-                state_directory(),
+                state,
                 cursor,
                 backlog_lines=opts.backlog_lines,
                 max_line_length=opts.max_line_length,
@@ -326,6 +331,9 @@ def log_viewer_blueprint(
                 rotate_wait=opts.rotate_wait_seconds,
                 guard=paths.still_allowed,
             )
+
+        try:
+            reader = Reader(tailer_at(cursor), feeds, tailer_at)
         except FileNotFoundError:
             slots.release()
             raise Refused(404, "no such log file") from None
@@ -334,11 +342,11 @@ def log_viewer_blueprint(
             raise Refused(403, f"cannot stream this file: {reason(error)}") from None
 
         def end() -> None:
-            tailer.close()
+            reader.close()
             slots.release()
 
         beaten = beats_for(request.environ)  # the heartbeats come from ``clients``
-        return follow(tailer, watchers, opts.retry_ms, plain=wants_plain_text(), floor=floor, beaten=beaten), end
+        return follow(reader, watchers, opts.retry_ms, plain=wants_plain_text(), floor=floor, beaten=beaten), end
 
     @blueprint.get("/stream/", defaults={"path": None})
     @blueprint.get("/stream/<path:path>")

@@ -11,9 +11,13 @@ file changes, so a stream woken by a tick knows it heard of nothing.
 streams; when it differs from the last tick's, the tick counts as a change (a
 notification went unheard). Idle streams hold no timer of their own. A change
 that comes while no stream holds a ticket (each is reading, sending, or
-gathering the next records: ``streams.GATHER_SECONDS``) only counts: every
-stream reads before it waits again. A logger writing each record as it comes
-costs the watcher a count per write, not a wake.
+gathering the next records: ``feeds.GATHER_SECONDS``) only counts: every
+stream reads before it waits again. So the stat watcher listens only while a
+stream holds a ticket: the first change after a ticket wakes the streams and
+stops it, and the next ticket starts it again (libev takes the path's ``stat``
+afresh). A logger writing each record as it comes costs the watcher one change
+per read, not one per write (10,000 writes a second cost a worker 11 % of a
+core with the watcher always on).
 """
 
 from __future__ import annotations
@@ -52,13 +56,14 @@ class FileWatcher:
         self.users = 0
         loop = gevent.get_hub().loop
         self._stat = loop.stat(path, interval)
-        self._stat.start(self._on_change)
         self._timer = loop.timer(self.tick, self.tick)
         self._timer.start(self.on_tick)
 
     def ticket(self, ticks: bool = True) -> Event:
         """Take this before reading: it is set by the next change (or tick, with ``ticks``) after it."""
         self._handed = True
+        if not self._stat.active:
+            self._stat.start(self._on_change)
         return self._ticked if ticks else self._changed
 
     def on_tick(self) -> None:
@@ -76,6 +81,7 @@ class FileWatcher:
         self.wake()
 
     def wake(self) -> None:
+        self._stat.stop()  # nobody holds a ticket after this: the next one starts it again
         if not self._handed:  # no stream took a ticket since the last wake: each will read before it waits
             return
         (changed, self._changed), (ticked, self._ticked) = (self._changed, Event()), (self._ticked, Event())
@@ -84,10 +90,10 @@ class FileWatcher:
         ticked.set()
 
     def close(self) -> None:
+        self.wake()
         for watcher in (self._stat, self._timer):
             watcher.stop()
             watcher.close()
-        self.wake()
 
 
 class WatcherPool:

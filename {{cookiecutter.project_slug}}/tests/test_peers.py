@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from {{ cookiecutter.project_slug }}.peers import Answer, Cluster, sentence, split
+from {{ cookiecutter.project_slug }}.peers import Answer, Cluster, error_sentence, split
 from {{ cookiecutter.project_slug }}.refused import Refused
 
 
@@ -82,7 +82,7 @@ def test_the_end_of_an_endless_stream_is_news_and_of_a_search_is_not():
 
 def test_a_peers_error_page_gives_its_sentence():
     page = "<!doctype html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>no such log file &amp; more</p>\n"
-    assert sentence(page) == "no such log file & more"
+    assert error_sentence(page) == "no such log file & more"
 
 
 def test_peers_may_be_given_as_the_variables_text_and_take_the_services_port():

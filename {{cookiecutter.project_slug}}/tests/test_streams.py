@@ -14,7 +14,7 @@ from {{ cookiecutter.project_slug }}.cursor import Cursor, fingerprint
 from {{ cookiecutter.project_slug }}.feeds import Feeds, Reader
 from {{ cookiecutter.project_slug }}.levels import Levels
 from {{ cookiecutter.project_slug }}.rendered import Rendered
-from {{ cookiecutter.project_slug }}.streams import StreamSlots, follow
+from {{ cookiecutter.project_slug }}.streams import follow
 from {{ cookiecutter.project_slug }}.tailer import Batch, Chunk
 from {{ cookiecutter.project_slug }}.watcher import FileWatcher, WatcherPool
 
@@ -157,13 +157,6 @@ def test_closing_the_pool_ends_streams(tmp_path):
     assert list(events) == []
     assert time.monotonic() - started < 2
     tailer.close()
-
-
-def test_stream_slots():
-    slots = StreamSlots(2)
-    assert slots.acquire() and slots.acquire() and not slots.acquire()
-    slots.release()
-    assert slots.acquire()
 
 
 def batch_of(chunks: list[list[str]], cut_at: int | None = None, limit: int = 40) -> Batch:

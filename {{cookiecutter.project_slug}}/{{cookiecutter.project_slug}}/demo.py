@@ -13,7 +13,7 @@ VERBS = ("warmed up", "retried", "flushed", "rebalanced", "timed out", "recovere
 OBJECTS = ("the queue", "three shards", "a stale lock", "the session store", "every replica", "its backlog")
 
 
-def sentence(rng: random.Random) -> str:
+def random_sentence(rng: random.Random) -> str:
     return f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}."
 
 
@@ -24,4 +24,4 @@ def demo_stream(watchers: WatcherPool, start: int, retry_ms: int, interval: floa
     number = start
     while not watchers.closing.wait(interval * rng.uniform(0.5, 1.5)):
         number += 1
-        yield sse.lines_event([f"#{number} {sentence(rng)}"], [str(number)], [None], str(number))
+        yield sse.lines_event([f"#{number} {random_sentence(rng)}"], [str(number)], [None], str(number))

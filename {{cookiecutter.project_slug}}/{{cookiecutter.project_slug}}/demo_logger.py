@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .config import load_settings
 
-LEVELS = ("DEBUG", "INFO", "INFO", "INFO", "INFO", "WARNING", "ERROR", "CRITICAL")
+LEVEL_CHOICES = ("DEBUG", "INFO", "INFO", "INFO", "INFO", "WARNING", "ERROR", "CRITICAL")
 COLOURS = {
     "DEBUG": "\x1b[2m",
     "INFO": "\x1b[32m",
@@ -51,7 +51,7 @@ BURST_CHANCE = 0.01  # now and then a burst of 50 to 500 records at once
 def make_record(rng: random.Random, name: str, now: datetime) -> list[str]:
     """One record as its lines: a ``logging`` line (some coloured, an error sometimes with its
     traceback), a JSON line, a logfmt line or an access-log line."""
-    level = rng.choice(LEVELS)
+    level = rng.choice(LEVEL_CHOICES)
     values = {"ms": rng.randint(2, 900), "id": rng.randint(1000, 9999), "n": rng.randint(1, 3)}
     message = rng.choice(EVENTS).format(**values)
     kind = rng.random()

@@ -155,7 +155,7 @@ class Answer:
         self._connection.close()
 
 
-def sentence(page: str) -> str:
+def error_sentence(page: str) -> str:
     """The sentence of a peer's error page (werkzeug's, ``<p>sentence</p>``), or its text."""
     found = re.search(r"<p>(.*?)</p>", page, re.DOTALL)
     return html.unescape(found.group(1) if found else re.sub(r"<[^>]+>", " ", page)).strip()

@@ -18,23 +18,6 @@ from .watcher import WatcherPool
 KEEPALIVE = sse.comment().encode()
 
 
-class StreamSlots:
-    """A cap on the open streams of one blueprint in one worker."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.open = 0
-
-    def acquire(self) -> bool:
-        if self.open >= self.limit:
-            return False
-        self.open += 1
-        return True
-
-    def release(self) -> None:
-        self.open -= 1
-
-
 def follow(
     reader: Reader,
     watchers: WatcherPool,

@@ -21,8 +21,9 @@ from .demo import demo_stream
 from .feeds import Feeds, Reader
 from .paths import AllowedPaths
 from .refused import Refused, reason
+from .slots import Slots
 from .state import private_directory, sweep
-from .streams import StreamSlots, follow
+from .streams import follow
 from .tailer import Tailer
 from .unpacked import Unpacker
 from .watcher import WatcherPool
@@ -107,8 +108,8 @@ def log_viewer_blueprint(
     paths = AllowedPaths(base_path, list(allowed_directories or []), any_subdirectory)
     watchers = WatcherPool(opts.poll_interval, opts.heartbeat_seconds)
     feeds = Feeds()
-    slots = StreamSlots(opts.max_streams)
-    searches = StreamSlots(opts.max_searches)
+    slots = Slots(opts.max_streams)
+    searches = Slots(opts.max_searches)
     clients = Clients(opts.stall_seconds, opts.batch_bytes, opts.heartbeat_seconds)
     cluster = peers.Cluster(opts.node_name, opts.peers, port, opts.peer_timeout_seconds, opts.heartbeat_seconds)
     blueprint = Blueprint(name, __name__, template_folder="templates", static_folder="static")
@@ -303,7 +304,7 @@ def log_viewer_blueprint(
             query = urlencode({"level": level} if level else {}).encode()
             answer = cluster.open(node, cluster.target("stream", path, query), asked)
             if answer.status != 200:
-                raise Refused(answer.status, peers.sentence(answer.text()))
+                raise Refused(answer.status, peers.error_sentence(answer.text()))
             return answer.events(endless=True), answer.close
         log_file = paths.resolve(path)
         floor = levels.parse_level(level)

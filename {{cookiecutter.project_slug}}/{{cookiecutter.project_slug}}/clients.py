@@ -37,7 +37,8 @@ from itertools import chain
 import gevent
 import gevent.socket
 
-KEEPALIVE = b": keepalive\n\n"
+from .sse import KEEPALIVE
+
 CHUNKED_KEEPALIVE = b"%X\r\n%s\r\n" % (len(KEEPALIVE), KEEPALIVE)  # one object for every watch: no cold copy each
 PIECE = 64 * 1024  # the most of an event handed to the server at once
 

@@ -68,7 +68,7 @@ def merged(
             try:
                 yield queue.get(timeout=None if beaten else heartbeat)
             except Empty:
-                yield sse.comment().encode()
+                yield sse.KEEPALIVE
     finally:
         gevent.killall(readers)
 

@@ -70,7 +70,7 @@ class Rendered:
         if floor:
             found, lines, starts = kept(floor, found, lines, starts)
             if not lines:
-                return (f"id: {event_id}\n\n" if event_id else "").encode() + notices
+                return sse.moved_on(event_id).encode() + notices
         if plain:
             return sse.plain_lines_event(lines, event_id).encode() + notices
         return sse.stream_event(lines, batch.anchor, starts, found, event_id).encode() + notices

@@ -38,9 +38,22 @@ def comment(text: str = "keepalive") -> str:
     return f": {text}\n\n"
 
 
+KEEPALIVE = comment().encode()  # the heartbeat, as every stream sends it
+
+
+def _head(event_id: str | None, name: str | None = None) -> str:
+    """An event's fields before its data: its name and its id, when it has them."""
+    return (f"event: {name}\n" if name else "") + (f"id: {event_id}\n" if event_id else "")
+
+
+def moved_on(event_id: str | None) -> str:
+    """An event with only an id: the cursor moves on past lines not sent (a level filter kept none)."""
+    return _head(event_id) + "\n" if event_id else ""
+
+
 def event(data: str, event_id: str | None = None, name: str | None = None) -> str:
     """One event; ``data`` may hold newlines, each becomes its own ``data:`` field."""
-    head = (f"event: {name}\n" if name else "") + (f"id: {event_id}\n" if event_id else "")
+    head = _head(event_id, name)
     return head + "".join(f"data: {line}\n" for line in data.replace("\r", "").split("\n")) + "\n"
 
 
@@ -87,8 +100,7 @@ def lines_event(
     lines: Iterable[str], positions: Iterable[str], levels: Iterable[str | None], event_id: str | None
 ) -> str:
     """One event carrying many log lines, one ``data:`` field and one element each."""
-    head = f"id: {event_id}\n" if event_id else ""
-    return head + "".join(f"data: {element}\n" for element in line_elements(lines, positions, levels)) + "\n"
+    return _head(event_id) + "".join(f"data: {element}\n" for element in line_elements(lines, positions, levels)) + "\n"
 
 
 def stream_event(
@@ -98,10 +110,9 @@ def stream_event(
 
     The stream's hot loop: a burst is a million lines a second.
     """
-    head = f"id: {event_id}\n" if event_id else ""
     base, end = anchor.encode(), anchor.offset
     return (
-        head
+        _head(event_id)
         + "".join(
             [  # a list, not a generator: join would build one anyway
                 f'data: <div class="l" data-at="{base}~{end - start:x}"{_LEVEL_ATTRIBUTES[level]}>{line}</div>\n'
@@ -161,8 +172,7 @@ def ascii_stream_event(
     else:  # per line: position, text
         element, values = element + _CLOSE_TAGS[None] + b"%s</div>\n", [b""] * (2 * count)
         values[0::2], values[1::2] = backs, texts
-    head = f"id: {event_id}\n".encode() if event_id else b""
-    return (head + element * count + b"\n") % tuple(values)
+    return (_head(event_id).encode() + element * count + b"\n") % tuple(values)
 
 
 def matches_event(lines: Iterable[str], positions: Iterable[str], levels: Iterable[str | None], file: str) -> str:

@@ -15,8 +15,6 @@ from . import sse
 from .feeds import Reader
 from .watcher import WatcherPool
 
-KEEPALIVE = sse.comment().encode()
-
 
 def follow(
     reader: Reader,
@@ -71,7 +69,7 @@ def follow(
                 if watcher.changes != seen:
                     break
                 if not beaten and time.monotonic() - last_sent >= watcher.tick:
-                    yield KEEPALIVE
+                    yield sse.KEEPALIVE
                     last_sent = time.monotonic()
                 if reader.stale(watcher.current):
                     break

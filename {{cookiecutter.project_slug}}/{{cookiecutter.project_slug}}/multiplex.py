@@ -79,10 +79,11 @@ def _read(index: int, events: Iterator[bytes | str], closer: Callable[[], None],
     try:
         for chunk in events:
             data = chunk.encode() if isinstance(chunk, str) else chunk
-            tagged = b"".join(tag + event + b"\n\n" for event in data.split(b"\n\n") if _is_event(event))
+            events_of = data.split(sse.EVENT_END)
+            tagged = b"".join(tag + event + sse.EVENT_END for event in events_of if _is_event(event))
             if tagged:
                 queue.put(tagged)
-            chunk = data = tagged = b""  # while the next event is awaited, hold none
+            chunk = data = tagged = events_of = b""  # while the next event is awaited, hold none
     finally:
         close = getattr(events, "close", None)
         if close:

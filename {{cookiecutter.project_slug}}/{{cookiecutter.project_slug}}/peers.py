@@ -124,11 +124,11 @@ class Answer:
         try:
             for chunk in self._read():
                 edge = (held[-1][-1:] if held else b"") + chunk
-                end = edge.rfind(b"\n\n")
+                end = edge.rfind(sse.EVENT_END)
                 if end < 0:
                     held.append(chunk)
                     continue
-                cut = end + 2 - (len(edge) - len(chunk))
+                cut = end + len(sse.EVENT_END) - (len(edge) - len(chunk))
                 yield b"".join(held) + chunk[:cut]
                 held = [chunk[cut:]] if cut < len(chunk) else []
         except ClientLeft:

@@ -39,6 +39,7 @@ def comment(text: str = "keepalive") -> str:
 
 
 KEEPALIVE = comment().encode()  # the heartbeat, as every stream sends it
+EVENT_END = b"\n\n"  # a blank line ends an event: where a stream may be cut into whole events
 
 
 def _head(event_id: str | None, name: str | None = None) -> str:

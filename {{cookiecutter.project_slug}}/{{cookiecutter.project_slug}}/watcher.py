@@ -17,7 +17,9 @@ stream holds a ticket: the first change after a ticket wakes the streams and
 stops it, and the next ticket starts it again (libev takes the path's ``stat``
 afresh). A logger writing each record as it comes costs the watcher one change
 per read, not one per write (10,000 writes a second cost a worker 11 % of a
-core with the watcher always on).
+core with the watcher always on). libuv's loop (``GEVENT_LOOP=libuv``) polls the
+path on a timer instead, and aborts the process when that poll is stopped and
+started again quickly: there the watcher stays on.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ class FileWatcher:
         self.users = 0
         loop = gevent.get_hub().loop
         self._stat = loop.stat(path, interval)
+        self._pausing = "libev" in type(loop).__module__  # libuv's polling cannot be stopped and started at will
+        if not self._pausing:
+            self._stat.start(self._on_change)
         self._timer = loop.timer(self.tick, self.tick)
         self._timer.start(self.on_tick)
 
@@ -81,7 +86,8 @@ class FileWatcher:
         self.wake()
 
     def wake(self) -> None:
-        self._stat.stop()  # nobody holds a ticket after this: the next one starts it again
+        if self._pausing:
+            self._stat.stop()  # nobody holds a ticket after this: the next one starts it again
         if not self._handed:  # no stream took a ticket since the last wake: each will read before it waits
             return
         (changed, self._changed), (ticked, self._ticked) = (self._changed, Event()), (self._ticked, Event())

@@ -70,7 +70,7 @@ def post_worker_init(worker):
     """End open streams promptly when this worker stops (SIGTERM, SIGINT, max_requests)."""
     import gevent
 
-    from {{ cookiecutter.project_slug }}.viewer import end_streams
+    from {{ cookiecutter.project_slug }}.services import end_streams
 
     def watch():
         # Once a second: streams end within a second of a stop (well inside graceful_timeout), and an idle

@@ -1,0 +1,116 @@
+"""Live streams: one log (``P/stream``), or several on one connection (``P/streams``: every tab of a browser)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, request
+
+from . import levels, multiplex, peers, sse
+from .clients import beats_for
+from .cursor import Cursor
+from .demo import demo_stream
+from .feeds import Reader
+from .params import wants_plain_text
+from .refused import Refused, reason
+from .services import Services, event_stream, services
+from .streams import follow
+from .tailer import Tailer
+
+Opened = tuple[Iterator[bytes], Callable[[], None]]  # a stream's events, and what ends it
+
+
+def _cursor(last_event_id: str) -> Cursor | None:
+    """The cursor a stream resumes from (None: from the backlog); ``Refused`` when it is not one."""
+    try:
+        cursor = Cursor.decode(last_event_id) if last_event_id else None
+    except ValueError:
+        raise Refused(400, "Last-Event-ID is not a cursor of this viewer; reload the page to start afresh") from None
+    if cursor and cursor.back:
+        raise Refused(400, "Last-Event-ID is a line's position, not an event id; open the viewer at it with ?at=")
+    return cursor
+
+
+def _relayed(here: Services, node: str, path: str, last_event_id: str, level: str | None) -> Opened:
+    """The stream of another node's log, through this node."""
+    asked = {"Accept": "text/event-stream", "Last-Event-ID": last_event_id}
+    asked |= {"Authorization": request.headers["Authorization"]} if "Authorization" in request.headers else {}
+    query = urlencode({"level": level} if level else {}).encode()
+    answer = here.cluster.open(node, here.cluster.target("stream", path, query), asked)
+    if answer.status != 200:
+        raise Refused(answer.status, peers.error_sentence(answer.text()))
+    return answer.events(endless=True), answer.close
+
+
+def open_stream(path: str | None, last_event_id: str, level: str | None) -> Opened:
+    """The stream of the log at ``path`` (the demo for None) after ``last_event_id``.
+
+    ``Refused`` (with its status and sentence) when it cannot be served.
+    """
+    here, opts = services(), services().opts
+    if path is None:
+        start = int(last_event_id) if last_event_id.isdigit() else 0
+        return demo_stream(here.watchers, start, opts.retry_ms), lambda: None
+    node, path = here.cluster.elsewhere(path, request.headers)
+    if node is not None:
+        return _relayed(here, node, path, last_event_id, level)
+    log_file = here.paths.resolve(path)
+    floor = levels.parse_level(level)
+    cursor = _cursor(last_event_id)
+    if not here.slots.acquire():
+        raise Refused(503, "too many open streams on this worker; try again shortly")
+    state = here.state_directory()  # here: a stream that leaves its feed makes its tailer outside the request
+
+    def tailer_at(cursor: Cursor | None) -> Tailer:
+        return Tailer(
+            log_file.path,
+            state,
+            cursor,
+            backlog_lines=opts.backlog_lines,
+            max_line_length=opts.max_line_length,
+            batch_bytes=opts.batch_bytes,
+            rotate_wait=opts.rotate_wait_seconds,
+            guard=here.paths.still_allowed,
+        )
+
+    try:
+        reader = Reader(tailer_at(cursor), here.feeds, tailer_at)
+    except FileNotFoundError:
+        here.slots.release()
+        raise Refused(404, "no such log file") from None
+    except OSError as error:  # turned into a FIFO, or unreadable, since the path was checked
+        here.slots.release()
+        raise Refused(403, f"cannot stream this file: {reason(error)}") from None
+
+    def end() -> None:
+        reader.close()
+        here.slots.release()
+
+    beaten = beats_for(request.environ)  # the heartbeats come from ``clients``
+    return follow(reader, here.watchers, opts.retry_ms, plain=wants_plain_text(), floor=floor, beaten=beaten), end
+
+
+def stream(path: str | None) -> Response:
+    events, end = open_stream(path, request.headers.get("Last-Event-ID", "").strip(), request.args.get("level"))
+    return services().watched(events, end) if path is not None else event_stream(events)
+
+
+def many_streams() -> Response:
+    """Several streams on one connection (``multiplex``): every viewer tab of a browser on one."""
+    wanted = multiplex.subscriptions(request.args.getlist("s"), request.args.getlist("c"))
+    opened: list[Opened] = []
+    for subscription in wanted:
+        try:
+            opened.append(open_stream(subscription.path or None, subscription.cursor, subscription.level))
+        except Refused as refusal:
+            opened.append((iter([sse.failed(refusal.status, refusal.message)]), lambda: None))
+    opts = services().opts
+    merged = multiplex.merged(opened, opts.retry_ms, opts.heartbeat_seconds, beats_for(request.environ))
+    return services().watched(merged)
+
+
+def register(blueprint: Blueprint) -> None:
+    blueprint.add_url_rule("/stream/", view_func=stream, defaults={"path": None})
+    blueprint.add_url_rule("/stream/<path:path>", view_func=stream)
+    blueprint.add_url_rule("/streams", view_func=many_streams)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import os
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 
 from .cursor import Cursor
@@ -73,6 +73,7 @@ class Feed:
         self._first = 0  # the number of the first batch kept
         self._read = 0  # the log bytes read up to the end of the last batch
         self._members: dict[Reader, int] = {}  # member -> the number of the next batch it takes
+        self._waiting: Counter[int] = Counter()  # batch number -> members that take it next (trimming in O(1))
 
     @property
     def _next(self) -> int:
@@ -89,16 +90,26 @@ class Feed:
             return False
         place = _place(tailer.last)
         if place == _place(self.place):
-            self._members[member] = self._next
+            self._place_member(member, self._next)
             return True
         for number, (_rendered, _read, start) in enumerate(self._kept, self._first):
             if start == place:
-                self._members[member] = number
+                self._place_member(member, number)
                 return True
         return False
 
+    def _place_member(self, member: Reader, number: int | None) -> None:
+        """``member`` takes batch ``number`` next (None: it is no member any more)."""
+        before = self._members.pop(member, None)
+        if before is not None:
+            self._waiting[before] -= 1
+        if number is not None:
+            self._members[member] = number
+            self._waiting[number] += 1
+
     def leave(self, member: Reader) -> None:
-        if self._members.pop(member, None) is not None:
+        if member in self._members:
+            self._place_member(member, None)
             self._trim()
         if not self._members:
             self._forget(self)
@@ -130,7 +141,7 @@ class Feed:
             self._read += rendered.size
             self._drop_laggards()
         number = self._members[member]
-        self._members[member] = number + 1
+        self._place_member(member, number + 1)
         taken = self._kept[number - self._first][0]
         self._trim()
         return taken
@@ -147,16 +158,18 @@ class Feed:
         for member, number in list(self._members.items()):
             if self._behind_by(number) > limit:
                 member.left(copy.deepcopy(self.levels))
-                del self._members[member]
+                self._place_member(member, None)
         self._trim()
 
     def _trim(self) -> None:
         """Forget the batches every member took, but the last ``JOIN_BATCHES`` (within the bound)."""
-        needed = min(self._members.values(), default=self._next)
         limit = FEED_BATCHES * self.tailer.batch_bytes
-        while self._first < needed and (
-            self._first < self._next - JOIN_BATCHES or self._behind_by(self._first) > limit
+        while (
+            self._first < self._next
+            and not self._waiting[self._first]
+            and (self._first < self._next - JOIN_BATCHES or self._behind_by(self._first) > limit)
         ):
+            del self._waiting[self._first]
             self._kept.popleft()
             self._first += 1
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import zstandard
-from isal import igzip
+from isal import igzip, igzip_lib
 
 from .cursor import FINGERPRINT_BYTES, Cursor, fingerprint, fingerprint_at
 
@@ -58,7 +58,7 @@ UNPACK_COMMANDS: dict[str, list[str]] = {
     ],
 }
 # Errors a compressed member that is corrupt, or still being written, raises when read.
-DECOMPRESSION_ERRORS = (OSError, EOFError, ValueError, lzma.LZMAError, zstandard.ZstdError)
+DECOMPRESSION_ERRORS = (OSError, EOFError, ValueError, lzma.LZMAError, zstandard.ZstdError, igzip_lib.IsalError)
 # What follows a log's name in a rotated sibling: app.log.1, app.log-20240101, app.log.2024-01-01_10.
 _ROTATION_SUFFIX = re.compile(r"[.\-_](\d[\d.\-_]*)")
 LISTINGS = 3  # times a family is listed again when a rotation renamed a file while it was looked at

@@ -254,6 +254,11 @@ class Levels:
         return levels
 
 
+def column_keys(width: int) -> dict[bytes, str]:
+    """What the ``width`` bytes at a file's level column say (``b"WARN"``: warning), for reading lines in bulk."""
+    return {key: level for key, level in _COLUMN_TABLES[width].items() if isinstance(key, bytes)}
+
+
 def level_of(line: str) -> str | None:
     """A line's own level, read alone (a continuation line has none)."""
     match = _LINE.match(line)

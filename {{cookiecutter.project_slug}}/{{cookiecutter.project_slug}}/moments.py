@@ -24,6 +24,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 from .family import open_log
@@ -107,6 +108,47 @@ def time_of(line: str, written: float | None = None) -> float | None:
     try:
         return _CONVERTERS[name](fields, written)
     except ValueError:  # 2026-02-31 and the like: not a time
+        return None
+
+
+# Where each stamp that a line starts at a fixed column keeps its seconds: the group of its pattern (a timeline
+# reads such lines in bulk, ``granules``). The JSON stamps are read line by line.
+SECONDS_GROUP = {
+    "iso": 6, "dotted": 6, "slashed": 6, "short": 6, "compact": 6, "access": 6,
+    "ctime": 5, "day_month": 6, "syslog": 5, "logcat": 5,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Where a line's stamp is: its format, its first column, and the columns of its seconds' two digits."""
+
+    name: str
+    column: int
+    seconds: int  # the first digit of the seconds
+    end: int  # just past the seconds
+
+
+def stamp_of(line: str) -> Stamp | None:
+    """Where the first stamp of a line is (None: it has none, or none with seconds at a fixed place)."""
+    match = _STAMP.search(line, 0, HEAD)
+    if not match or match.lastgroup not in SECONDS_GROUP:
+        return None
+    name = match.lastgroup
+    fields = _FIELDS[name].match(match.group(name))
+    start = match.start(name)
+    group = SECONDS_GROUP[name]
+    return Stamp(name, start, start + fields.start(group), start + fields.end(group))
+
+
+def time_as(name: str, text: str, written: float | None = None) -> float | None:
+    """The epoch seconds of a stamp of format ``name`` at the start of ``text``, or None."""
+    match = _FIELDS[name].match(text)
+    if not match:
+        return None
+    try:
+        return _CONVERTERS[name](match.groups(), written)
+    except ValueError:
         return None
 
 

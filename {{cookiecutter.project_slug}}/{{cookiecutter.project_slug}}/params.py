@@ -7,10 +7,15 @@ from flask import abort, request
 
 def limit(text: str | None, default: int, high: int) -> int:
     """A request's ``limit``: 1 to ``high``, ``default`` when absent; else a ``400`` that says so."""
+    return whole("limit", text, default, 1, high)
+
+
+def whole(name: str, text: str | None, default: int, low: int, high: int) -> int:
+    """A request's whole number ``name``: ``low`` to ``high``, ``default`` when absent; else a ``400`` that says so."""
     if text is None:
         return default
-    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= high):
-        abort(400, f"limit must be a whole number from 1 to {high}")
+    if not (text.isascii() and text.isdigit() and low <= int(text) <= high):
+        abort(400, f"{name} must be a whole number from {low} to {high}")
     return int(text)
 
 

@@ -92,3 +92,15 @@ class Process:
         self._errors.join()
         if self.stdout:
             self.stdout.close()
+
+
+def run(argv: list[str], timeout: float, stdin: int | None = None, stdout: int | None = None) -> tuple[int, str]:
+    """Run a program to its end, cooperatively: its exit status, and the last line of its error output (or
+    ``"it ended early"`` when it failed without one). ``gevent.Timeout`` past ``timeout`` seconds (it is killed)."""
+    program = Process(argv, stdin, stdout)
+    try:
+        status = program.wait(timeout=timeout)
+    finally:
+        program.close()
+    said = program.errors().splitlines()[-1:] or ["" if status == 0 else "it ended early"]
+    return status, said[0]

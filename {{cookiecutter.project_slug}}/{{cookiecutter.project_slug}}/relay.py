@@ -8,7 +8,14 @@ from .pages import viewer_page
 from .services import services
 
 # The routes that serve one file, and the name of each on a peer.
-RELAYED = {"view": "view", "stream": "stream", "lines": "lines", "download": "download", "search_files": "search"}
+RELAYED = {
+    "view": "view",
+    "stream": "stream",
+    "lines": "lines",
+    "download": "download",
+    "search_files": "search",
+    "timeline": "timeline",
+}
 
 
 def elsewhere() -> Response | str | None:

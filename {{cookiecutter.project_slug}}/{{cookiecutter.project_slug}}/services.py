@@ -12,6 +12,7 @@ from werkzeug.wsgi import ClosingIterator
 from .clients import Clients
 from .config import Settings
 from .feeds import Feeds
+from .indexes import Indexes
 from .paths import AllowedPaths
 from .peers import Cluster
 from .slots import Slots
@@ -34,6 +35,7 @@ class Services:
     searches: Slots = field(init=False)  # running searches
     clients: Clients = field(init=False)
     unpacker: Unpacker = field(init=False)
+    indexes: Indexes = field(init=False)  # of the timelines
 
     def __post_init__(self) -> None:
         opts = self.opts
@@ -42,9 +44,10 @@ class Services:
         self.searches = Slots(opts.max_searches)
         self.clients = Clients(opts.stall_seconds, opts.batch_bytes, opts.heartbeat_seconds)
         self.unpacker = Unpacker(self.state_directory)
+        self.indexes = Indexes(self.state_directory)
 
     def state_directory(self) -> Path:
-        """Where offset files and unpacked copies go: the configured directory, or a private one per worker."""
+        """Where offset files, unpacked copies and indexes go: the configured directory, or a private one per worker."""
         if self.opts.state_directory is None:
             if "log_viewer_state" not in current_app.extensions:
                 current_app.extensions["log_viewer_state"] = private_directory()

@@ -23,7 +23,7 @@ import gevent
 
 from . import family
 from .family import open_log
-from .processes import Process
+from .processes import run
 from .refused import Refused
 
 KEPT = 4  # unpacked copies in the state directory, the most recently used
@@ -55,16 +55,13 @@ class Unpacker:
         partial = copy.with_name(f"{copy.name}.{os.getpid()}.part")
         try:
             with open_log(path) as source, open(partial, "wb") as out:
-                program = Process(family.UNPACK_COMMANDS[compression], stdin=source.fileno(), stdout=out.fileno())
+                command = family.UNPACK_COMMANDS[compression]
                 try:
-                    status = program.wait(timeout=UNPACK_SECONDS)
+                    status, said = run(command, UNPACK_SECONDS, stdin=source.fileno(), stdout=out.fileno())
                 except gevent.Timeout:
                     raise Refused(410, f"{os.path.basename(path)} takes too long to decompress") from None
-                finally:
-                    program.close()
             if status != 0:
-                said = program.errors().strip().splitlines()[-1:] or ["it ended early"]
-                raise Refused(410, f"{os.path.basename(path)} cannot be decompressed: {said[0]}")
+                raise Refused(410, f"{os.path.basename(path)} cannot be decompressed: {said}")
             os.replace(partial, copy)
         finally:
             with contextlib.suppress(FileNotFoundError):

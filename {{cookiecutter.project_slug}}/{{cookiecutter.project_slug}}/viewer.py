@@ -1,7 +1,8 @@
 """log_viewer_blueprint(): one log viewer's blueprint, its services and its routes (each module one concern).
 
 The routes live by what they serve: ``pages`` (index, viewer), ``readback``
-(lines, download), ``live`` (stream, streams) and ``searching`` (search);
+(lines, download), ``live`` (stream, streams), ``searching`` (search) and
+``charting`` (timeline);
 ``relay`` answers for another node's files. What they share, one ``Services``
 per viewer, is kept in ``app.extensions["log_viewer"]``.
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import default_exceptions
 
-from . import live, pages, peers, readback, relay, searching
+from . import charting, live, pages, peers, readback, relay, searching
 from .auth import Guard
 from .config import blueprint_options
 from .paths import AllowedPaths
@@ -72,6 +73,6 @@ def log_viewer_blueprint(
 
     blueprint.before_request(relay.elsewhere)
     blueprint.register_error_handler(Refused, _refused)
-    for routes in (pages, readback, live, searching):
+    for routes in (pages, readback, live, searching, charting):
         routes.register(blueprint)
     return blueprint

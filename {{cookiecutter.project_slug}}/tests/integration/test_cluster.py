@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import signal
@@ -116,7 +117,7 @@ def test_a_browser_that_leaves_a_relayed_stream_frees_it_on_the_peer_at_once(tri
         time.sleep(0.05)
 
 
-def test_lines_download_and_search_come_through_the_relay(trio):
+def test_lines_download_search_and_timeline_come_through_the_relay(trio):
     a, _b, c = trio
     append_lines(c.log_dir / "other.log", ["alpha", "beta", "gamma"])
     lines = fetch(a.address, f"{PREFIX}/lines/@node-c/other.log?limit=2")
@@ -129,6 +130,14 @@ def test_lines_download_and_search_come_through_the_relay(trio):
         events = list(search.events(within=20))
     assert [line for event in events for line in event.lines] == ["gamma"]
     assert events[-1].name == "done"
+    append_lines(c.log_dir / "timed.log", ["2026-11-25 03:00:00,000 ERROR boom", "2026-11-25 03:00:30,000 INFO ok"])
+    timeline = fetch(a.address, f"{PREFIX}/timeline/@node-c/timed.log?buckets=10")
+    assert timeline.status == 200
+    buckets = json.loads(timeline.body)["buckets"]  # 31 s in 10 buckets: 4 s each
+    assert [(i, bucket["counts"]) for i, bucket in enumerate(buckets) if bucket["counts"]] == [
+        (0, {"error": 1}),
+        (7, {"info": 1}),
+    ]
 
 
 def test_the_shared_connection_carries_another_nodes_stream_beside_this_nodes(trio):

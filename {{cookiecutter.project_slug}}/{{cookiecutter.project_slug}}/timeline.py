@@ -1,8 +1,9 @@
 """``P/timeline``'s answer: a family's lines by level in equal time buckets, summed from its files' indexes.
 
 The buckets are whole granules: their width is the smallest multiple of the
-coarsest granule of the family's indexes that lets ``count`` buckets cover the
-time asked for, and the first starts at a granule's start. Each bucket names
+coarsest granule of the family's indexes that lets the buckets asked for cover
+the time asked for (fewer buckets when that time holds fewer granules), and the
+first starts at a granule's start. Each bucket names
 its first line (the first line of its earliest granule, the oldest file first)
 as a line position that outlives rotation (``cursor.Cursor``).
 """
@@ -58,11 +59,12 @@ def answer(name: str, files: list[tuple[Member, Index]], asked: Asked) -> dict:
     origin = math.floor(low / granule) * granule
     span = max(math.floor(high) - origin + 1, 1)
     width = granule * max(1, math.ceil(span / (asked.buckets * granule)))
-    totals = np.zeros((asked.buckets, len(LEVEL_NAMES)), np.int64)
+    count = min(asked.buckets, math.ceil(span / width))  # fewer when the time holds fewer granules
+    totals = np.zeros((count, len(LEVEL_NAMES)), np.int64)
     firsts: dict[int, tuple[int, int, str]] = {}  # bucket: (its earliest granule, the file's order, the line's at)
     for order, (member, index) in enumerate(stamped):
         bucket = (index.keys - origin) // width
-        inside = np.flatnonzero((bucket >= 0) & (bucket < asked.buckets))
+        inside = np.flatnonzero((bucket >= 0) & (bucket < count))
         np.add.at(totals, bucket[inside], index.counts[inside].astype(np.int64))
         found, first_rows = np.unique(bucket[inside], return_index=True)  # rows go by time: the first is earliest
         for each, row in zip(found.tolist(), inside[first_rows].tolist(), strict=True):
@@ -74,7 +76,7 @@ def answer(name: str, files: list[tuple[Member, Index]], asked: Asked) -> dict:
     return {
         "file": name,
         "from": iso(origin),
-        "to": iso(origin + asked.buckets * width),
+        "to": iso(origin + count * width),
         "bucket_seconds": width,
         "buckets": [
             {
@@ -82,7 +84,7 @@ def answer(name: str, files: list[tuple[Member, Index]], asked: Asked) -> dict:
                 "at": firsts[i][2] if i in firsts else None,
                 "counts": {level: int(n) for level, n in zip(LEVEL_NAMES, totals[i].tolist(), strict=True) if n},
             }
-            for i in range(asked.buckets)
+            for i in range(count)
         ],
     }
 

@@ -31,6 +31,7 @@ GROUPS = {
     "live button": ["live"],
     "start button": ["start"],
     "download": ["download"],
+    "timeline": ["timeline"],
 }
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 

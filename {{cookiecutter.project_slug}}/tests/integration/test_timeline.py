@@ -80,7 +80,7 @@ def test_a_big_files_index_is_built_aside_then_read_on_as_the_file_grows(server)
     more, more_counts = records(120_000, 1000, 5)
     with open(log, "a") as fh:
         fh.write(more)
-    grown = timeline(server, "big.log", f"?buckets=100&to={quote(answer['to'])}&from={quote(answer['from'])}")
+    grown = timeline(server, "big.log", "?buckets=100")
     assert {i: b["counts"] for i, b in enumerate(grown["buckets"]) if b["counts"]} == by_bucket(
         counts + more_counts, grown
     )

@@ -8,8 +8,9 @@ function marksOf(lines) {
   const marks = document.createDocumentFragment();
   const placed = new Set();
   const height = log.scrollHeight || 1;
+  const origin = lines.length && lines[0].offsetParent !== log ? log.offsetTop : 0;   // where the log starts
   for (const line of lines) {
-    const top = Math.round((1000 * line.offsetTop) / height) / 10;   // a mark per level per 0.1 % of the height
+    const top = Math.round((1000 * (line.offsetTop - origin)) / height) / 10;   // a mark per level per 0.1 % of the height
     const key = `${line.dataset.level}${top}`;
     if (placed.has(key)) continue;
     placed.add(key);

@@ -6,6 +6,7 @@
 // on #log that a site's own script may listen to:
 //   log-viewer:lines   lines were put in the log; detail.lines: the new elements, in file order
 //   log-viewer:window  the window's state changed; detail: {following, paused, held, arrived}
+//   log-viewer:arrived an event of the stream came, shown or not; detail.html: its lines' HTML
 // Needs: #log, with data-line-cap.
 import { colour, marker, parse } from "./dom.js";
 
@@ -89,6 +90,7 @@ new ResizeObserver(() => { seenAtTheEnd = Math.ceil(log.clientHeight / 15) + 1; 
 
 // An event's lines (the server's HTML, one element per line).
 export function lines(html) {
+  log.dispatchEvent(new CustomEvent("log-viewer:arrived", { detail: { html } }));
   if (state.attached && !state.follow && log.childElementCount >= lineCap) {
     state.attached = false;   // the user reads above: keep the window still, count what comes
   }

@@ -6,12 +6,13 @@ import { startLevelMenu, startLiveButton, startPauseButton, startWrap } from "./
 import { startDetail } from "./detail.js";
 import { startFilter } from "./filter.js";
 import { startGlance } from "./glance.js";
-import { jumpToLive, jumpToStart, startHistory, startStartButton } from "./history.js";
+import { jumpToLive, jumpToStart, openAt, startHistory, startStartButton } from "./history.js";
 import { bindKey } from "./keys.js";
 import { log, setPaused, view } from "./log-window.js";
 import { startPermalinks } from "./permalink.js";
 import { startSearch } from "./search.js";
 import { startStructure } from "./structure.js";
+import { startTimeline } from "./timeline.js";
 
 const element = (id) => document.getElementById(id);
 
@@ -32,4 +33,5 @@ if (element("filter")) startFilter(element("filter"));
 if (element("detail") && element("detail-text")) startDetail(element("detail"), element("detail-text"));
 if (element("level-summary") || element("minimap")) startGlance(element("level-summary"), element("minimap"));
 if (element("search") && element("hits")) startSearch(element("search"), element("hits"));
+if (element("timeline")) startTimeline(element("timeline"), log.dataset.lines ? openAt : null);
 connect();

@@ -72,6 +72,7 @@ SCENARIOS = (
     "fanout",
     "throughput",
     "relay",
+    "timeline",
 )
 # Seconds to wait for stragglers: a browser's default retry is 3 s (shortened for --smoke).
 SETTLE = {"retry": 3.5, "idle": 3.0}
@@ -163,18 +164,22 @@ class System:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
         return [self.process.pid, *map(int, children)]
 
-    def cpu_times(self) -> tuple[float, float]:
-        """User and kernel time of the master and workers together, and the kernel's alone."""
+    def cpu_times(self, children: bool = False) -> tuple[float, float]:
+        """User and kernel time of the master and workers together, and the kernel's alone (``children``: with
+        that of the processes they started and reaped)."""
         total = kernel = 0
         for pid in self.pids():
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])
             kernel += int(fields[12])
+            if children:
+                total += int(fields[13]) + int(fields[14])
+                kernel += int(fields[14])
         tick = os.sysconf("SC_CLK_TCK")
         return total / tick, kernel / tick
 
-    def cpu_seconds(self) -> float:
-        return self.cpu_times()[0]
+    def cpu_seconds(self, children: bool = False) -> float:
+        return self.cpu_times(children)[0]
 
     def rss_kib(self) -> int:
         total = 0
@@ -796,6 +801,61 @@ SEARCHES = (
 )
 
 
+def timeline_scan(system: System, size: int, appended: int) -> dict:
+    """P/timeline over a GB of logging records, next to grep -c over the same bytes: the first timeline (no index
+    yet; the median of 3, the index removed before each), later ones, the index's size; then ``appended`` lines
+    streamed to one viewer, and the CPU of reading them into the index next to the CPU of streaming them."""
+    state = Path(system.env["LOG_VIEWER_STATE_DIRECTORY"])
+    path = system.log_dir / "timeline.log"
+    written, _seconds = write_timed(path, size)
+
+    def ask() -> dict:
+        connection = http.client.HTTPConnection(system.host, system.port, timeout=120)
+        started = time.perf_counter()
+        connection.request("GET", f"/logs/timeline/{path.name}?buckets=120", headers=system.headers)
+        answer = connection.getresponse()
+        body = answer.read()
+        took = time.perf_counter() - started
+        connection.close()
+        assert answer.status == 200, body[:300]
+        return {"seconds": took, "lines": sum(sum(b["counts"].values()) for b in json.loads(body)["buckets"])}
+
+    def cold() -> dict:
+        for index in state.glob("timeline-*"):
+            index.unlink()
+        return ask()
+
+    first = median_of(3, cold)
+    later = sorted(ask()["seconds"] for _ in range(41))
+    index_bytes = sum(index.stat().st_size for index in state.glob("timeline-*"))
+    counted = median_of(3, lambda: grep(["grep", "-c", ""], path))
+    streamed = burst(system, appended, 60, LEVELLED, path.name)
+    cpu = system.cpu_seconds(children=True)
+    read_on = ask()
+    cpu = system.cpu_seconds(children=True) - cpu
+    path.unlink()
+    return {
+        "bytes": written,
+        "first_seconds": round(first["seconds"], 3),
+        "first_mb_per_s": round(written / 1e6 / first["seconds"]),
+        "lines": first["lines"],
+        "grep_seconds": round(counted["seconds"], 3),
+        "grep_lines": counted["matches"],
+        "later_p50_ms": round(later[20] * 1000, 1),
+        "later_max_ms": round(later[-1] * 1000, 1),
+        "index_kib": round(index_bytes / 1024),
+        "index_kib_per_gb": round(index_bytes / 1024 / (written / 1e9)),
+        "appended_lines": appended,
+        "read_on_lines": read_on["lines"] - first["lines"],
+        "read_on_us_per_line": round(cpu / appended * 1e6, 3),
+        "stream_us_per_line": streamed["server_us_per_line"],
+        "read_on_share_of_streaming": round(cpu / appended * 1e6 / streamed["server_us_per_line"], 3)
+        if streamed["server_us_per_line"]
+        else None,  # too few lines for the clock's ticks (--smoke)
+        "streamed_complete": streamed["complete"],
+    }
+
+
 def timed_search(system: System, name: str, query: dict) -> dict:
     """One search over HTTP: seconds to its first match (None without one) and to its end, and its summary."""
     connection = http.client.HTTPConnection("127.0.0.1", system.port, timeout=600)
@@ -1241,6 +1301,7 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
         # seconds at 20 lines/s; lines/s and seconds for CPU; a burst's lines
         "relay": (1, 500, 1, 2000) if smoke else (20, 2000, 15, 200_000),
         "formats": (2000, 2_000_000) if smoke else (200_000, 1_000_000_000),  # burst lines, big file bytes
+        "timeline_appended": 2000 if smoke else 200_000,  # lines streamed, then read into the index
         # (viewers, lines/s, lines per write) each for so many seconds
         "fanout": (((1, 1000, 1),), 1)
         if smoke
@@ -1311,6 +1372,21 @@ def run(smoke: bool, systems: set[str], scenarios: set[str]) -> dict:
                 print(system.name, "search", results["systems"][system.name]["search"], flush=True)
             finally:
                 solo.stop()
+        if "timeline" in scenarios and system.name == "ours":  # its indexes in a state directory of its own
+            kept = replace(
+                system,
+                name=f"{system.name}-indexed",
+                env=system.env | {"LOG_VIEWER_STATE_DIRECTORY": str(WORK / f"state-{system.name}")},
+                port=free_port(),
+            )
+            kept.start()
+            try:
+                results["systems"][system.name]["timeline"] = timeline_scan(
+                    kept, sizes["big"], sizes["timeline_appended"]
+                )
+                print(system.name, "timeline", results["systems"][system.name]["timeline"], flush=True)
+            finally:
+                kept.stop()
         if "relay" in scenarios and system.name == "ours":  # two nodes of its own
             results["systems"][system.name]["relay"] = relay(system, *sizes["relay"])
             print(system.name, "relay", results["systems"][system.name]["relay"], flush=True)
@@ -1411,6 +1487,18 @@ def history_table(f: dict, scrolled: int) -> str:
         f"{f['heap_mb_before']} MB before, {' / '.join(str(h) for h in f['heap_mb_during'])} MB along the way.",
     ]
     return "\n".join(lines)
+
+
+def timeline_line(f: dict) -> str:
+    return (
+        f"Timeline (ours), {f['bytes'] / 1e6:,.0f} MB of logging records ({f['lines']:,} lines; grep -c '' counts "
+        f"{f['grep_lines']:,} in {f['grep_seconds']} s): the first in {f['first_seconds']} s ({f['first_mb_per_s']:,} "
+        f"MB/s; target 2 s), later ones p50 {f['later_p50_ms']} ms, max {f['later_max_ms']} ms (target 20 ms); "
+        f"the index {f['index_kib']:,} KiB, {f['index_kib_per_gb']:,} KiB per GB (target 1,024); "
+        f"{f['appended_lines']:,} lines appended ({f['read_on_lines']:,} counted) cost {f['read_on_us_per_line']} µs "
+        f"of CPU a line to read on against {f['stream_us_per_line']} µs to stream to one viewer "
+        f"({f['read_on_share_of_streaming'] or 0:.1%}; target 2%)"
+    )
 
 
 def levels_line(f: dict) -> str:
@@ -1547,6 +1635,8 @@ def main() -> None:
             f"{f['server_us_per_line']} µs of server CPU a line; all 5: "
             + ", ".join(f"{rate:,}" for rate in f.get("runs_lines_per_s", []))
         )
+    if "timeline" in results["systems"].get("ours", {}):
+        print("\n" + timeline_line(results["systems"]["ours"]["timeline"]))
     if "relay" in results["systems"].get("ours", {}):
         f = results["systems"]["ours"]["relay"]
         print(

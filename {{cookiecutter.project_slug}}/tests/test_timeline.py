@@ -171,7 +171,7 @@ def test_a_big_index_is_built_in_a_process_of_its_own_with_the_same_counts(clien
         saved.unlink()
     built = []
     real = indexes.Indexes._build
-    monkeypatch.setattr(indexes, "INLINE_BYTES", 0)
+    monkeypatch.setattr(indexes, "THREAD_BYTES", 0)
     monkeypatch.setattr(indexes.Indexes, "_build", lambda own, path, to: built.append(path) or real(own, path, to))
     assert timeline(client, "?buckets=18") == inline
     assert len(built) == 3

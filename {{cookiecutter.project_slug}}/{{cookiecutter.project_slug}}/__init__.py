@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from flask import Flask, Response
-
-from .auth import basic_auth
-from .config import SPECS, load_settings
-from .viewer import log_viewer_blueprint
+if TYPE_CHECKING:
+    from flask import Flask, Response
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -28,6 +26,14 @@ def security_headers(response: Response) -> Response:
 
 def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     """The standalone service: baked settings, ``LOG_VIEWER_*`` overrides, then ``test_config``."""
+    # Imported here: a timeline's index is built by ``python -m <this package>.granules``, which loads this
+    # package but none of the web's modules (a quarter of a second of a gigabyte's two).
+    from flask import Flask, Response
+
+    from .auth import basic_auth
+    from .config import SPECS, load_settings
+    from .viewer import log_viewer_blueprint
+
     settings = load_settings(os.environ, test_config)
     app = Flask(__name__)
     guard = None

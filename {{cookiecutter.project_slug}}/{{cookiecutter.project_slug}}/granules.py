@@ -413,7 +413,8 @@ def _read_on(index: Index, fh: BinaryIO, size: int, threads: int) -> None:
     found: list[Counted] = []
     reader: Reader | None = None
     end = index.indexed
-    with ThreadPoolExecutor(threads) as pool:
+    pool = ThreadPoolExecutor(threads) if threads > 1 else None  # none in a worker's own thread
+    try:
         pending: deque[Future[Counted]] = deque()
         for block, offset in _blocks(fh, index.indexed, size):
             length = len(block) - _PAD
@@ -421,7 +422,7 @@ def _read_on(index: Index, fh: BinaryIO, size: int, threads: int) -> None:
                 index.layout = learn(bytes(block[: block.rfind(b"\n", 0, min(length, SAMPLE_BYTES)) + 1]))
             if reader is None:
                 reader = Reader(index.layout, index.written)
-            if reader.bulk and threads > 1:
+            if reader.bulk and pool:
                 pending.append(pool.submit(reader.count, block, offset, before))
             else:
                 found.append(reader.count(block, offset, before))
@@ -430,6 +431,9 @@ def _read_on(index: Index, fh: BinaryIO, size: int, threads: int) -> None:
             before = (before + block[max(0, length - FINGERPRINT_BYTES) : length])[-FINGERPRINT_BYTES:]
             end = offset + length
         found += [future.result() for future in pending]
+    finally:
+        if pool:
+            pool.shutdown()
     index.indexed, index.check = end, fingerprint(before)
     _merge(index, found, max(size, end))
 

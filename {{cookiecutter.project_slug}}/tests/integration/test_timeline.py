@@ -67,8 +67,21 @@ def test_a_familys_timeline_counts_every_line_and_each_bucket_opens_at_its_first
         assert first_second + ",000 " in lines
 
 
-def test_a_big_files_index_is_built_aside_then_read_on_as_the_file_grows(server):
-    text, counts = records(0, 120_000, 5)  # about 7 MB: more than a worker reads itself
+def test_a_big_files_index_is_built_in_a_process_of_its_own(server):
+    counts: Counter = Counter()
+    with open(server.log_dir / "huge.log", "w") as fh:  # about 80 MB: more than a worker reads itself
+        for second in range(600):
+            stamp = datetime.fromtimestamp(START + second).strftime("%Y-%m-%d %H:%M:%S")
+            level = LEVELS[second % 5]
+            fh.write(f"{stamp},500 {level:<8} app.part: one of the many records of this second\n" * 1300)
+            counts[int(START + second), level.lower()] = 1300
+    answer = timeline(server, "huge.log", "?buckets=60")
+    assert answer["bucket_seconds"] == 10
+    assert {i: b["counts"] for i, b in enumerate(answer["buckets"]) if b["counts"]} == by_bucket(counts, answer)
+
+
+def test_a_files_index_is_read_on_as_the_file_grows(server):
+    text, counts = records(0, 120_000, 5)  # about 7 MB: read in a thread of the worker
     log = server.log_dir / "big.log"
     log.write_text(text)
     answer = timeline(server, "big.log", "?buckets=100")

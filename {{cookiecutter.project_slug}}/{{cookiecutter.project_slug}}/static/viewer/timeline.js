@@ -12,7 +12,6 @@ const AXIS = 16;            // CSS px under the bars for the time labels
 const BAR_PX = 4;           // CSS px per bucket: the number asked for follows the chart's width
 const DRAG_PX = 5;          // a press that moves less than this is a click
 const EXACT_EVERY = 30000;  // ms: while lines arrive, the chart is asked again this often (the server's counts)
-const PAST_END_EVERY = 2000;  // ms: as often, at most, when lines arrive past the chart's end
 const LINE_LEVEL = /<div class="l" data-at="[^"]*"(?: data-level="(\w+)")?/g;   // a stream line, its level
 
 function colours() {
@@ -157,23 +156,26 @@ export function startTimeline(element, openAt) {
     if (event.key === "Escape" && narrowed) narrow(null);
   });
 
-  // Live: a line the stream brings after the chart was drawn goes on the bar of now (the newest, unless
-  // the log's clock differs); past the chart's end, and every EXACT_EVERY, the chart is asked again.
-  let askAgain = 0;         // when the chart is asked again (0: at the first line: the stream's backlog)
-  let asked = 0;
+  // Live: a line the stream brings goes on the bar of now, a new one past the chart's end (until the
+  // chart is asked again: at the first lines, the stream's backlog, then every EXACT_EVERY while lines come).
+  let askAgain = 0;
   let drawing = 0;
   log.addEventListener("log-viewer:arrived", ({ detail: { html } }) => {
     if (!chart || !chart.buckets.length || narrowed) return;
     const now = Date.now();
-    const i = Math.floor((now - Date.parse(chart.from)) / (chart.bucket_seconds * 1000));
-    const pastTheEnd = i >= chart.buckets.length;
-    if (now >= askAgain || (pastTheEnd && now >= asked + PAST_END_EVERY)) {
-      [asked, askAgain] = [now, now + EXACT_EVERY];
+    const width = chart.bucket_seconds * 1000;
+    const i = Math.max(0, Math.floor((now - Date.parse(chart.from)) / width));
+    if (now >= askAgain || i >= 2 * chart.buckets.length) {   // or so far past the end: the server's chart
+      askAgain = now + EXACT_EVERY;
       load();
       return;
     }
-    if (pastTheEnd) return;   // asked again soon
-    const bucket = chart.buckets[Math.max(0, i)];
+    while (chart.buckets.length <= i) {
+      const start = new Date(Date.parse(chart.from) + chart.buckets.length * width);
+      chart.buckets.push({ start: start.toISOString(), at: null, counts: {} });
+      chart.to = new Date(start.getTime() + width).toISOString();
+    }
+    const bucket = chart.buckets[i];
     for (const [, level] of html.matchAll(LINE_LEVEL)) {
       const name = level || "none";
       bucket.counts[name] = (bucket.counts[name] || 0) + 1;

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request
 
-from . import levels, multiplex, peers, sse
+from . import levels, multiplex, relay, sse
 from .clients import beats_for
 from .cursor import Cursor
 from .demo import demo_stream
 from .feeds import Reader
 from .params import wants_plain_text
 from .refused import Refused, reason
-from .services import Services, event_stream, services
+from .services import event_stream, services
 from .streams import follow
 from .tailer import Tailer
 
@@ -32,17 +31,6 @@ def _cursor(last_event_id: str) -> Cursor | None:
     return cursor
 
 
-def _relayed(here: Services, node: str, path: str, last_event_id: str, level: str | None) -> Opened:
-    """The stream of another node's log, through this node."""
-    asked = {"Accept": "text/event-stream", "Last-Event-ID": last_event_id}
-    asked |= {"Authorization": request.headers["Authorization"]} if "Authorization" in request.headers else {}
-    query = urlencode({"level": level} if level else {}).encode()
-    answer = here.cluster.open(node, here.cluster.target("stream", path, query), asked)
-    if answer.status != 200:
-        raise Refused(answer.status, peers.error_sentence(answer.text()))
-    return answer.events(endless=True), answer.close
-
-
 def open_stream(path: str | None, last_event_id: str, level: str | None) -> Opened:
     """The stream of the log at ``path`` (the demo for None) after ``last_event_id``.
 
@@ -54,7 +42,7 @@ def open_stream(path: str | None, last_event_id: str, level: str | None) -> Open
         return demo_stream(here.watchers, start, opts.retry_ms), lambda: None
     node, path = here.cluster.elsewhere(path, request.headers)
     if node is not None:
-        return _relayed(here, node, path, last_event_id, level)
+        return relay.stream_of(node, path, last_event_id, level)
     log_file = here.paths.resolve(path)
     floor = levels.parse_level(level)
     cursor = _cursor(last_event_id)

@@ -10,7 +10,7 @@ import pytest
 import zstandard
 from helpers import PREFIX, append_lines
 
-from {{ cookiecutter.project_slug }} import search
+from {{ cookiecutter.project_slug }} import ripgrep
 from {{ cookiecutter.project_slug }}.config import Settings
 from {{ cookiecutter.project_slug }}.history import locate, parse_at, read_from
 
@@ -107,9 +107,9 @@ def test_regex_and_case(client, rotated):
 def test_a_big_file_in_parts_gives_every_match_once_in_order(client, log_dir, monkeypatch, every, long_line_at):
     """Four ripgreps over a 4 MB file cut at line starts, each stopped at the next one's start: by a match past
     it (every line matches) or by reading past it (sparse). Where a share falls in a long line, fewer parts."""
-    monkeypatch.setattr(search, "PART_BYTES", 1_000_000)
-    monkeypatch.setattr(search, "LINE_START_BYTES", 4096)
-    monkeypatch.setattr(search.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.setattr(ripgrep, "PART_BYTES", 1_000_000)
+    monkeypatch.setattr(ripgrep, "LINE_START_BYTES", 4096)
+    monkeypatch.setattr(ripgrep.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
     lines = [f"line {i:08d} {'needle' if i % every == 0 else 'hay___'} {'.' * 80}" for i in range(40_000)]
     if long_line_at is not None:
         lines[int(len(lines) * long_line_at)] = "needle " + "x" * 10_000

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, request
 
-from . import levels, search
+from . import levels, ripgrep, search
 from .params import limit
 from .services import services
 
@@ -23,7 +23,7 @@ def search_files(path: str) -> Response:
         limit=limit(request.args.get("limit"), default=search.DEFAULT_LIMIT, high=MAX_MATCHES),
         level=levels.parse_level(request.args.get("level")),
     )
-    rg = search.ripgrep()
+    rg = ripgrep.find()
     search.check(query, rg)
     files = search.files_to_search(log_file.path)
     names = [(Path(log_file.name).parent / file.name).as_posix() for file in files]

@@ -4,13 +4,21 @@ Each ``check_*`` function takes one answer and returns ``None`` when it is
 acceptable, or one sentence naming the variable, the value and what is expected.
 Answers are read through ``tojson`` so quotes and backslashes stay data.
 The file also parses unrendered, so the tests import it directly.
+
+The rules the project applies again to its settings (the subdirectories, the
+bounds of whole numbers) are not written here: they are read from the
+template's own ``answers.py`` (``load_rules``), the file the project's
+``config.py`` imports.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import keyword
 import re
 import sys
+from pathlib import Path
+from types import ModuleType
 
 RESERVED_SLUGS = {"flask", "gevent", "gunicorn", "pygtail", "test", "tests", "werkzeug"}
 URL_PREFIX = re.compile(r"(/[A-Za-z0-9._~-]+)+")
@@ -21,10 +29,24 @@ def _refuse(name: str, value: object, expected: str) -> str:
     return f"{name} {value!r} is not valid: expected {expected}."
 
 
-def _integer_in(name: str, value: object, low: int, high: int) -> str | None:
-    text = str(value).strip()
-    if not re.fullmatch(r"[0-9]+", text) or not low <= int(text) <= high:
-        return _refuse(name, value, f"an integer from {low} to {high}")
+def load_rules(template: Path) -> ModuleType:
+    """The project's ``answers.py`` in the template at ``template`` (its package directory is the one whose
+    name is a template expression)."""
+    braces = "{" * 2
+    project = next(path for path in template.iterdir() if path.name.startswith(braces))
+    package = next(path for path in project.iterdir() if path.name.startswith(braces))
+    spec = importlib.util.spec_from_file_location("answers", package / "answers.py")
+    rules = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rules)
+    return rules
+
+
+def _ruled(rule, *arguments: object) -> str | None:
+    """None when ``rule`` accepts the answer, else its sentence."""
+    try:
+        rule(*arguments)
+    except ValueError as error:
+        return str(error)
     return None
 
 
@@ -63,36 +85,13 @@ def check_url_prefix(value: str) -> str | None:
     return None
 
 
-def check_allowed_subdirectories(value: str) -> str | None:
-    if not value.strip() or value.strip() == "*":
-        return None
-    expected = (
-        "a comma-separated list of relative subdirectories like app,web/nginx "
-        "(no empty entry, no absolute path, no ..), or * for all"
-    )
-    for entry in (part.strip() for part in value.split(",")):
-        parts = entry.strip("/").split("/")
-        if (
-            not entry
-            or entry.startswith(("/", "\\"))
-            or re.match(r"[A-Za-z]:", entry)
-            or any(c in entry for c in "\0\n\r\\*")
-            or any(p in ("", ".", "..") for p in parts)
-        ):
-            return _refuse("allowed_subdirectories", value, expected)
-    return None
+def check_allowed_subdirectories(value: str, rules: ModuleType) -> str | None:
+    return _ruled(rules.subdirectories, value)
 
 
-def check_workers(value: object) -> str | None:
-    return _integer_in("workers", value, 1, 128)
-
-
-def check_port(value: object) -> str | None:
-    return _integer_in("port", value, 1, 65535)
-
-
-def check_backlog_lines(value: object) -> str | None:
-    return _integer_in("backlog_lines", value, 0, 100000)
+def check_whole_number(name: str, value: object, rules: ModuleType) -> str | None:
+    """``workers``, ``port`` and ``backlog_lines``: within their bounds."""
+    return _ruled(rules.whole_number, name, value)
 
 
 def check_choice(name: str, value: str) -> str | None:
@@ -101,19 +100,19 @@ def check_choice(name: str, value: str) -> str | None:
     return None
 
 
-def validate(answers: dict) -> list[str]:
-    """Every refusal for a set of answers, in prompt order."""
+def validate(answers: dict, rules: ModuleType) -> list[str]:
+    """Every refusal for a set of answers, in prompt order (``rules``: ``load_rules``)."""
     checks = [
         check_project_name(answers["project_name"]),
         check_project_slug(answers["project_slug"]),
         check_log_directory(answers["log_directory"]),
         check_url_prefix(answers["url_prefix"]),
-        check_allowed_subdirectories(answers["allowed_subdirectories"]),
-        check_workers(answers["workers"]),
-        check_port(answers["port"]),
+        check_allowed_subdirectories(answers["allowed_subdirectories"], rules),
+        check_whole_number("workers", answers["workers"], rules),
+        check_whole_number("port", answers["port"], rules),
         check_choice("auth", answers["auth"]),
         check_choice("deployment", answers["deployment"]),
-        check_backlog_lines(answers["backlog_lines"]),
+        check_whole_number("backlog_lines", answers["backlog_lines"], rules),
     ]
     return [message for message in checks if message]
 
@@ -131,7 +130,7 @@ def main() -> int:
         "deployment": {{cookiecutter.deployment | tojson}},
         "backlog_lines": {{cookiecutter.backlog_lines | tojson}},
     }
-    errors = validate(answers)
+    errors = validate(answers, load_rules(Path({{cookiecutter._repo_dir | tojson}})))
     for message in errors:
         print(f"ERROR: {message}", file=sys.stderr)
     return 1 if errors else 0

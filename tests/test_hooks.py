@@ -1,6 +1,7 @@
 """The pre-generation hook's validation functions, imported directly."""
 
 import importlib.util
+import json
 
 import pytest
 from helpers import ROOT
@@ -8,6 +9,7 @@ from helpers import ROOT
 spec = importlib.util.spec_from_file_location("pre_gen_project", ROOT / "hooks" / "pre_gen_project.py")
 hook = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(hook)
+rules = hook.load_rules(ROOT)  # the project's answers.py, as the hook reads it from the template
 
 
 @pytest.mark.parametrize("value", ["log_viewer", "ops2", "_private", "a"])
@@ -36,25 +38,32 @@ def test_bad_prefixes(value):
 
 @pytest.mark.parametrize("value", ["", "*", "app", "app,web/nginx", " app , web ", "app/"])
 def test_good_subdirectories(value):
-    assert hook.check_allowed_subdirectories(value) is None
+    assert hook.check_allowed_subdirectories(value, rules) is None
 
 
 @pytest.mark.parametrize("value", ["/abs", "app,,web", "app,", "../up", "app/../..", "a\\b", "C:\\logs", "app,*"])
 def test_bad_subdirectories(value):
-    assert hook.check_allowed_subdirectories(value).startswith("allowed_subdirectories")
+    assert hook.check_allowed_subdirectories(value, rules).startswith("allowed_subdirectories")
 
 
 @pytest.mark.parametrize(
-    ("check", "good", "bad"),
+    ("name", "good", "bad"),
     [
-        (hook.check_workers, ["1", "4", "128", 16], ["0", "129", "-1", "four", "1.5", ""]),
-        (hook.check_port, ["1", "3001", "65535"], ["0", "65536", "http", " "]),
-        (hook.check_backlog_lines, ["0", "100"], ["-5", "lots"]),
+        ("workers", ["1", "4", "128", 16], ["0", "129", "-1", "four", "1.5", ""]),
+        ("port", ["1", "3001", "65535"], ["0", "65536", "http", " "]),
+        ("backlog_lines", ["0", "100"], ["-5", "lots"]),
     ],
 )
-def test_integers(check, good, bad):
-    assert all(check(value) is None for value in good)
-    assert all("an integer from" in check(value) for value in bad)
+def test_whole_numbers(name, good, bad):
+    assert all(hook.check_whole_number(name, value, rules) is None for value in good)
+    assert all("an integer from" in hook.check_whole_number(name, value, rules) for value in bad)
+
+
+def test_the_prompts_say_the_bounds_of_the_rules():
+    prompts = json.loads((ROOT / "cookiecutter.json").read_text())["__prompts__"]
+    for name, bounds in rules.BOUNDS.items():
+        if name in ("workers", "port"):
+            assert f"({bounds['low']}-{bounds['high']})" in prompts[name], name
 
 
 @pytest.mark.parametrize("value", ["", " ", "a\0b", "logs\n", "x\ry"])
@@ -81,4 +90,4 @@ def test_validate_reports_every_problem_in_order():
         "deployment": "compose",
         "backlog_lines": "100",
     }
-    assert [m.split()[0] for m in hook.validate(answers)] == ["workers", "port"]
+    assert [m.split()[0] for m in hook.validate(answers, rules)] == ["workers", "port"]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import difflib
 import os
-import posixpath
 import re
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
+
+from . import answers
 
 PREFIX = "LOG_VIEWER_"
 
@@ -37,20 +38,11 @@ class ConfigError(ValueError):
 
 
 def parse_subdirectories(value: str, name: str = "allowed_subdirectories") -> tuple[str, ...]:
-    """``"app, web/nginx"`` -> ``("app", "web/nginx")``; ``"*"`` -> ``("*",)``, every subdirectory."""
-    value = value.strip()
-    if value in ("", "*"):
-        return (value,) if value else ()
-    entries = []
-    for entry in (part.strip() for part in value.split(",")):
-        parts = entry.strip("/").split("/")
-        if not entry or entry.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\0" in entry:
-            raise ConfigError(
-                f"{name} {value!r} is not valid: expected comma-separated relative subdirectories "
-                "like app,web/nginx (no empty entry, no absolute path, no ..), or * for all."
-            )
-        entries.append(posixpath.normpath(entry))
-    return tuple(entries)
+    """``"app, web/nginx"`` -> ``("app", "web/nginx")``; ``"*"`` -> ``("*",)``: the template's rule (``answers``)."""
+    try:
+        return answers.subdirectories(value, name)
+    except answers.AnswerError as error:
+        raise ConfigError(str(error)) from None
 
 
 NODE_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,252})")
@@ -75,7 +67,8 @@ def parse_peers(text: str, name: str = "peers") -> tuple[tuple[str, int | None],
     for entry in (part.strip() for part in text.split(",")) if text.strip() else ():
         found = re.fullmatch(r"(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})))(?::(\d{1,5}))?", entry)
         port = int(found.group(3)) if found and found.group(3) else None
-        if not found or (port is not None and not 1 <= port <= 65535):
+        ports = answers.BOUNDS["port"]
+        if not found or (port is not None and not ports["low"] <= port <= ports["high"]):
             raise ConfigError(
                 f"{name} {text!r} is not valid: expected comma-separated host:port entries "
                 "(10.0.0.2:3001, [fd00::2]:3001, node-b.example:3001), or one DNS name whose records are the peers."
@@ -193,8 +186,7 @@ class Settings:
         BAKED["backlog_lines"],
         "lines a new viewer gets from the end of the file",
         _integer,
-        low=0,
-        high=100_000,
+        **answers.BOUNDS["backlog_lines"],
         blueprint=True,
     )
     max_line_length: int = option(
@@ -281,7 +273,7 @@ class Settings:
         blueprint=True,
     )
     bind: str = option(f"127.0.0.1:{BAKED['port']}", "gunicorn's listening address")
-    workers: int = option(BAKED["workers"], "gunicorn worker processes", _integer, low=1, high=128)
+    workers: int = option(BAKED["workers"], "gunicorn worker processes", _integer, **answers.BOUNDS["workers"])
     log_level: str = option("info", "gunicorn's log level", choices=LOG_LEVELS)
 
     @property

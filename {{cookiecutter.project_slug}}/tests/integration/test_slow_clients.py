@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import fcntl
 import socket
 import struct
+import termios
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -64,6 +66,19 @@ def rss_kib(pid: int) -> int:
     return int(fields["VmRSS"].split()[0])
 
 
+def queued(sock: socket.socket) -> int:
+    """The bytes the server sent that ``sock`` holds unread."""
+    return struct.unpack("i", fcntl.ioctl(sock, termios.FIONREAD, b"\0\0\0\0"))[0]
+
+
+def wait_for(happened, what: str, within: float = 30) -> None:
+    """Until ``happened()``; fails, saying ``what`` was awaited, after ``within`` s."""
+    deadline = time.monotonic() + within
+    while not happened():
+        assert time.monotonic() < deadline, f"not within {within} s: {what}"
+        time.sleep(0.02)
+
+
 def released(server: Server, log: Path, within: float = 10) -> None:
     """Until no worker holds ``log`` open: every stream of it has ended, and its slot is free."""
     deadline = time.monotonic() + within
@@ -92,7 +107,7 @@ def test_stalled_readers_hold_bounded_memory_and_are_dropped(one_worker):
         ]
         viewer = stack.enter_context(EventSource(server.address, f"{PREFIX}/stream/calm.log", AUTH))
         assert viewer.read_lines(1) == ["calm 0"]
-        time.sleep(0.5)
+        assert all(status(sock) == 200 for sock in stalled)  # each stream has started (its head and retry: read)
         before = rss_kib(worker)
         with open(hot, "a") as fh:  # 32 MB that no stalled client takes
             for block in range(320):
@@ -100,7 +115,9 @@ def test_stalled_readers_hold_bounded_memory_and_are_dropped(one_worker):
         with open(calm, "a") as fh:
             fh.write("calm 1\n")
         assert viewer.read_lines(1) == ["calm 1"]  # nobody waits on another viewer's socket
-        time.sleep(1.0)
+        # Each stalled stream has begun to send the burst (its socket holds more than a head and a backlog):
+        # blocked on its socket, it holds its event.
+        wait_for(lambda: all(queued(sock) >= 2048 for sock in stalled), "every stalled stream sending the burst")
         growth = rss_kib(worker) - before
         print(f"{stalled_count} stalled readers of a 32 MB burst: worker grew {growth} KiB")
         assert growth / stalled_count < 1024, f"{growth / stalled_count:.0f} KiB per stalled stream"

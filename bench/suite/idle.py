@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from itertools import pairwise
 from pathlib import Path
 
 import gevent
@@ -93,7 +94,15 @@ def idle(system: System, viewers: int, window: float, steered: bool = False) -> 
             time.sleep(0.5)
             counts = [ask(holder) for holder in holders]
         time.sleep(SETTLE["idle"])
+        arrived: list[float] = []  # one more viewer, in this process: when each of its pieces came
+        watching = system.viewers(name, 1, lambda _viewer, _piece, now: arrived.append(now), raw=True)
+        watching[0].connected.wait(10)
+        began = time.perf_counter()
         cpu, kernel = cpu_share(system, window)
+        ended = time.perf_counter()
+        stop_all(watching)
+        times = [began, *(when for when in arrived if began < when < ended), ended]
+        silence = max(later - earlier for earlier, later in pairwise(times))
         rss = system.rss_kib()
         counts = [ask(holder) for holder in holders]
         steered_figures = {}
@@ -121,6 +130,7 @@ def idle(system: System, viewers: int, window: float, steered: bool = False) -> 
         "kernel_percent_of_one_core": kernel,
         "rss_kib": rss,
         "kib_per_viewer": round((rss - baseline_rss) / max(held, 1), 1),
+        "longest_silence_s": round(silence, 2),  # on an idle stream, over the window: at most the heartbeat
         **steered_figures,
     }
 

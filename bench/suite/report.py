@@ -215,7 +215,8 @@ def idle_lines(figures: dict, sizes: dict) -> str:
             lines.append(
                 f"Idle (ours), {viewers:,} viewers on a fresh server: {f['cpu_percent_of_one_core']}% of a core "
                 f"({f['kernel_percent_of_one_core']} of it in the kernel), {f['kib_per_viewer']} KiB per viewer "
-                f"(targets at 20,000: 2% and 24 KiB)" + steered_text(f)
+                f"(targets at 20,000: 2% and 24 KiB); the longest silence on an idle stream "
+                f"{f.get('longest_silence_s')} s (at most the heartbeat)" + steered_text(f)
             )
         f = figures.get(f"idle_floor_{viewers}")
         if f:

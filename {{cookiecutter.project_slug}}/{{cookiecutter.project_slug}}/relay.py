@@ -17,14 +17,8 @@ from .pages import viewer_page
 from .refused import Refused
 from .services import services
 
-# The routes that serve one file, and the name of each on a peer.
-RELAYED = {
-    "view": "view",
-    "lines": "lines",
-    "download": "download",
-    "search_files": "search",
-    "timeline": "timeline",
-}
+# The routes that serve one file (their endpoints are their paths' first segments, on every node).
+RELAYED = frozenset({"view", "lines", "download", "search", "timeline"})
 
 
 def elsewhere() -> Response | str | None:
@@ -38,11 +32,11 @@ def elsewhere() -> Response | str | None:
     if node is None:
         request.view_args["path"] = rest
         return None
-    answer = cluster.open(node, cluster.target(RELAYED[endpoint], rest, request.query_string), request.headers)
+    answer = cluster.open(node, cluster.target(endpoint, rest, request.query_string), request.headers)
     if answer.status == 200 and endpoint == "view":  # the peer would show it: this node's page, relayed in turn
         answer.close()
         return viewer_page(path, request.args.get("at"))
-    if answer.status == 200 and endpoint == "search_files":
+    if answer.status == 200 and endpoint == "search":
         return services().watched(answer.events(endless=False), answer.close)
     response = Response(answer.chunks(), answer.status, answer.headers)  # its refusal, or its lines and bytes
     response.call_on_close(answer.close)

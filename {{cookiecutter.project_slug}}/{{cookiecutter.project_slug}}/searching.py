@@ -13,7 +13,7 @@ from .services import services
 MAX_MATCHES = 100_000  # matches one search may ask for
 
 
-def search_files(path: str) -> Response:
+def search_log(path: str) -> Response:
     here = services()
     log_file = here.paths.resolve(path)
     query = search.Query(
@@ -33,4 +33,4 @@ def search_files(path: str) -> Response:
 
 
 def register(blueprint: Blueprint) -> None:
-    blueprint.add_url_rule("/search/<path:path>", view_func=search_files)
+    blueprint.add_url_rule("/search/<path:path>", endpoint="search", view_func=search_log)

@@ -19,26 +19,32 @@ from .systems import System, browser_figures
 from .workloads import LEVELLED, grep, median_of, seq_of, stop_all, write_big, write_lines, write_timed
 
 
+def timed_lines(system: System, targets: list[str], lines: int | None = 200) -> list[float]:
+    """The seconds of each ``P/lines`` request (paths after ``/logs``), sorted; each must answer ``lines`` lines."""
+    connection = http.client.HTTPConnection("127.0.0.1", system.port, timeout=30)
+    samples = []
+    for target in targets:
+        started = time.perf_counter()
+        connection.request("GET", f"/logs/{target}", headers=system.headers)
+        answer = connection.getresponse()
+        body = answer.read()
+        samples.append(time.perf_counter() - started)
+        assert answer.status == 200, (answer.status, body[:300])
+        assert lines is None or body.count(b'class="l"') == lines, body[:300]
+    connection.close()
+    return sorted(samples)
+
+
 def history(system: System, size: int, scroll_lines: int) -> dict:
     """``P/lines`` (200 lines) at the start, middle and end of a 1 MB and a big file; then the browser's figures."""
     figures: dict = {}
     for label, total in (("1mb", 1_000_000), ("big", size)):
         path = system.log_dir / f"history-{label}.log"
         figures[f"{label}_bytes"] = written = write_big(path, total)
-        connection = http.client.HTTPConnection("127.0.0.1", system.port, timeout=30)
         for where, query in (("start", "from=start&"), ("middle", f"before={written // 2}&"), ("end", "")):
-            samples = []
-            for _ in range(50):
-                started = time.perf_counter()
-                connection.request("GET", f"/logs/lines/{path.name}?{query}limit=200", headers=system.headers)
-                answer = connection.getresponse()
-                body = answer.read()
-                samples.append(time.perf_counter() - started)
-                assert answer.status == 200 and body.count(b'class="l"') == 200, (answer.status, body[:200])
-            samples.sort()
+            samples = timed_lines(system, [f"lines/{path.name}?{query}limit=200"] * 50)
             figures[f"{label}_{where}_p50_ms"] = round(samples[len(samples) // 2] * 1000, 2)
             figures[f"{label}_{where}_p99_ms"] = round(samples[int(0.99 * len(samples))] * 1000, 2)
-        connection.close()
     figures.update(browser_figures("history_browser.py", system, "history-big.log", str(scroll_lines)))
     for label in ("1mb", "big"):
         (system.log_dir / f"history-{label}.log").unlink()
@@ -50,23 +56,39 @@ def to_a_time(system: System, size: int) -> dict:
     """``P/lines?from=<time>`` on a big file of records (the viewer's go-to-time): a bisection per request."""
     path = system.log_dir / "history-timed.log"
     written, seconds = write_timed(path, size)
-    connection = http.client.HTTPConnection("127.0.0.1", system.port, timeout=30)
-    samples = []
-    for step in range(41):
-        moment = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(1_795_564_800 + seconds * step // 40)) + ".5Z"
-        started = time.perf_counter()
-        connection.request("GET", f"/logs/lines/{path.name}?from={moment}&limit=200", headers=system.headers)
-        answer = connection.getresponse()
-        body = answer.read()
-        samples.append(time.perf_counter() - started)
-        assert answer.status == 200, (answer.status, body[:300])
-    connection.close()
+    moments = [
+        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(1_795_564_800 + seconds * step // 40)) + ".5Z"
+        for step in range(41)
+    ]
+    samples = timed_lines(system, [f"lines/{path.name}?from={moment}&limit=200" for moment in moments], None)
     path.unlink()
-    samples.sort()
     return {
         "timed_bytes": written,
         "to_time_p50_ms": round(samples[len(samples) // 2] * 1000, 2),
         "to_time_max_ms": round(samples[-1] * 1000, 2),
+    }
+
+
+def merged_read(system: System, size: int) -> dict:
+    """``P/lines?files=a,b,c&from=<time>``: 200 lines merged by time from about the middle of three big files of
+    records (the same stamps in each: every line ties with two others)."""
+    names = [f"merged-{part}.log" for part in "abc"]
+    written, seconds = 0, 0
+    for name in names:
+        size_written, seconds = write_timed(system.log_dir / name, size)
+        written += size_written
+    moments = [
+        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(1_795_564_800 + seconds * (10 + step) // 60)) + "Z"
+        for step in range(41)
+    ]
+    samples = timed_lines(system, [f"lines?files={','.join(names)}&from={moment}&limit=200" for moment in moments])
+    for name in names:
+        (system.log_dir / name).unlink()
+    return {
+        "files": len(names),
+        "bytes": written,
+        "p50_ms": round(samples[len(samples) // 2] * 1000, 2),
+        "max_ms": round(samples[-1] * 1000, 2),
     }
 
 

@@ -268,3 +268,12 @@ def storm_lines(figures: dict, sizes: dict) -> str:
         f"{h['repeated']}, out of order {h['out_of_order']}; {h['gone_with_deleted_files']:,} deliveries were "
         f"in a file deleted before the viewer's stream reached it."
     )
+
+
+def merged_line(figures: dict, sizes: dict) -> str:
+    f = figures["merged"]
+    return (
+        f"Merged read-back (ours): 200 lines from about the middle of {f['files']} files of records "
+        f"({f['bytes'] / 1e9:.2f} GB together), merged by time (P/lines?files=...&from=<time>): p50 {f['p50_ms']} ms, "
+        f"worst of 41 {f['max_ms']} ms (target 20 ms: {'met' if f['max_ms'] <= 20 else 'MISSED'})"
+    )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from . import report
 from .formats import formats, levels_cost
 from .idle import fanout, idle, stalled
-from .reading import history, search_scan, timeline_scan
+from .reading import history, merged_read, search_scan, timeline_scan
 from .relay import relay
 from .rotation import logrotate_storms, storm
 from .streaming import burst, delivery, first_event, latency, throughput
@@ -289,6 +289,7 @@ REGISTRY: tuple[Scenario, ...] = (
         lambda run: {"history": history(run.system, run.sizes["big"], run.sizes["scroll_back"])},
         report=report.history_table,
     ),
+    Scenario("merged", lambda run: {"merged": merged_read(run.system, run.sizes["big"])}, report=report.merged_line),
     Scenario("fanout", lambda run: {"fanout": fanout(run.system, *run.sizes["fanout"])}),
     Scenario(
         "first_event",

@@ -61,3 +61,23 @@ def test_history_and_download_through_nginx_at_the_sub_path(server, nginx):
     if BAKED["auth"] == "basic":
         assert fetch(nginx, f"{PREFIX}/lines/app.log", auth=None).status == 401
         assert fetch(nginx, f"{PREFIX}/download/app.log", auth=None).status == 401
+
+
+def test_several_files_read_back_as_one_in_time_order(server):
+    expected = []
+    for name in ("nginx.log", "app.log", "worker.log"):
+        (server.log_dir / name).write_text("")
+    for i in range(600):
+        name = ("nginx.log", "app.log", "worker.log")[i * 5 % 3]
+        line = f"2026-11-25 03:{i // 60:02d}:{i % 60:02d},000 INFO {name}: request {i}"
+        with open(server.log_dir / name, "a") as fh:
+            fh.write(line + "\n")
+        expected.append((name, line))
+    answer = fetch(server.address, f"{PREFIX}/lines?files=nginx.log,app.log,worker.log&limit=1000")
+    assert answer.status == 200
+    found = re.findall(r'data-file="([^"]+)">(.*?)</div>', answer.body.decode())
+    assert found == expected
+    middle = fetch(server.address, f"{PREFIX}/lines?files=*.log&from=2026-11-25T03:05:00&limit=3")
+    assert [text for _name, text in re.findall(r'data-file="([^"]+)">(.*?)</div>', middle.body.decode())] == [
+        line for _name, line in expected[300:303]
+    ]

@@ -1,0 +1,124 @@
+"""P/lines?files=: several files read back as one, merged by time, each line tagged with its file."""
+
+from __future__ import annotations
+
+import random
+import re
+from html import unescape
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+LINE = re.compile(r'<div class="l" data-at="([^"]+)"(?: data-level="\w+")? data-file="([^"]+)">(.*?)</div>')
+
+
+def stamp(ms: int) -> str:
+    """03:00 and ``ms`` milliseconds, as Python's logging writes it."""
+    whole = ms // 1000
+    return f"2026-11-25 03:{whole // 60:02d}:{whole % 60:02d},{ms % 1000:03d}"
+
+
+@pytest.fixture
+def writers(log_dir: Path) -> dict[str, list[str]]:
+    """Three files whose records interleave in time (a traceback after some), and the merged order expected."""
+    files: dict[str, list[str]] = {"nginx.log": [], "app/api.log": [], "worker.log": []}
+    expected = []
+    for i in range(300):
+        name = list(files)[i * 7 % 3]
+        record = f"{stamp(i * 700)} INFO {name.split('/')[-1]}: request {i}"
+        files[name].append(record)
+        expected.append((name, record))
+        if i % 25 == 0:
+            for extra in ("Traceback (most recent call last):", f"ValueError: {i}"):
+                files[name].append(extra)
+                expected.append((name, extra))
+    for name, lines in files.items():
+        (log_dir / name).write_text("".join(f"{line}\n" for line in lines))
+    return {"expected": expected}
+
+
+def read(client, query: str) -> tuple[list[tuple[str, str, str]], dict]:
+    answer = client.get(f"/logs/lines?{query}")
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    found = [(at, name, unescape(text)) for at, name, text in LINE.findall(answer.get_data(as_text=True))]
+    return found, answer.headers
+
+
+FILES = "files=nginx.log,app/api.log,worker.log"
+
+
+def test_three_writers_interleaved_come_back_in_time_order_each_line_with_its_file(client, writers):
+    found, headers = read(client, f"{FILES}&limit=5000")
+    assert [(name, text) for _at, name, text in found] == writers["expected"]
+    assert headers["X-Log-First"] == "1" and headers["X-Log-Last"] == "1"
+
+
+def test_the_last_lines_then_before_and_from_any_line_continue_the_one_order(client, writers):
+    everything = [text for _name, text in writers["expected"]]
+    last, headers = read(client, f"{FILES}&limit=50")
+    assert [text for _at, _name, text in last] == everything[-50:] and headers["X-Log-First"] == "0"
+    full, _headers = read(client, f"{FILES}&limit=5000")
+    for index in random.Random(7).sample(range(len(full)), 25):
+        at = quote(full[index][0])
+        before, _ = read(client, f"{FILES}&before={at}&limit=40")
+        after, _ = read(client, f"{FILES}&from={at}&limit=40")
+        assert [text for _a, _n, text in before] == everything[max(0, index - 40) : index], index
+        assert [text for _a, _n, text in after] == everything[index : index + 40], index
+
+
+def test_from_a_time_opens_every_file_there(client, writers):
+    found, _headers = read(client, f"{FILES}&from=2026-11-25T03:01:10&limit=8")
+    assert [text for _at, _name, text in found] == [
+        "2026-11-25 03:01:10,000 INFO api.log: request 100",
+        "Traceback (most recent call last):",  # with its record
+        "ValueError: 100",
+        "2026-11-25 03:01:10,700 INFO worker.log: request 101",
+        "2026-11-25 03:01:11,400 INFO nginx.log: request 102",
+        "2026-11-25 03:01:12,100 INFO api.log: request 103",
+        "2026-11-25 03:01:12,800 INFO worker.log: request 104",
+        "2026-11-25 03:01:13,500 INFO nginx.log: request 105",
+    ]
+
+
+def test_a_glob_in_one_directory_names_its_files(client, log_dir):
+    (log_dir / "app" / "b.log").write_text(f"{stamp(1000)} INFO b: one\n")
+    (log_dir / "app" / "api.log").write_text(f"{stamp(0)} INFO api: zero\n{stamp(2000)} INFO api: two\n")
+    (log_dir / "app" / "notes.txt").write_text(f"{stamp(1500)} INFO notes\n")
+    found, _headers = read(client, "files=app/*.log")
+    assert [(name, text[24:]) for _at, name, text in found] == [
+        ("app/api.log", "INFO api: zero"),
+        ("app/b.log", "INFO b: one"),
+        ("app/api.log", "INFO api: two"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "said"),
+    [
+        ("files=", 400, "files= names no file"),
+        ("", 400, "files= names no file"),
+        ("files=main.log,,app/api.log", 400, "empty entry"),
+        ("files=main.log,nothing.log", 404, "'nothing.log': no such log file"),
+        ("files=main.log,../etc/passwd", 403, "'../etc/passwd': the path leaves the log directory"),
+        ("files=secret/*.log", 404, "'secret/*.log': no such directory"),
+        ("files=app/*.json", 404, "'app/*.json': no file matches"),
+        ("files=*/api.log", 400, "a glob may only be in the file name"),
+        ("files=main.log&from=12", 400, "a byte offset is a place in one file"),
+        ("files=main.log&from=start&before=start", 400, "not both"),
+        ("files=@node-b/app.log", 400, "another node's file"),
+    ],
+)
+def test_what_cannot_be_merged_is_refused_naming_the_entry(client, log_dir, query, status, said):
+    answer = client.get(f"/logs/lines?{query}")
+    assert answer.status_code == status, answer.get_data(as_text=True)
+    assert said in unescape(answer.get_data(as_text=True))
+
+
+def test_at_most_sixteen_files(client, log_dir):
+    for i in range(17):
+        (log_dir / f"f{i}.log").write_text("x\n")
+    answer = client.get("/logs/lines?files=f*.log")
+    assert answer.status_code == 400 and "17 files: at most 16" in answer.get_data(as_text=True)
+    names = ",".join(f"f{i}.log" for i in range(16))
+    assert client.get(f"/logs/lines?files={names}").status_code == 200

@@ -1,0 +1,103 @@
+"""Several files as one (``files=``): the files a request names, and their lines merged by time.
+
+``files=a.log,b.log`` names up to ``MAX_FILES`` files, each checked as a single
+path is (``paths``); an entry may be a glob in its last segment
+(``worker/*.log``): the matching files of that one directory. A refusal names
+the entry it refuses.
+
+Lines are merged by their time stamps (``moments.time_of``): a line without
+one (a traceback) takes the time of the line before it, so it stays with its
+record; lines of one time go in the order the files were named, and each
+file's lines stay in the file's own order (a k-way merge, never a sort).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import heapq
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .moments import time_of
+from .paths import AllowedPaths, LogFile, PathRefused
+from .refused import Refused
+
+MAX_FILES = 16
+_WILDCARDS = "*?["
+
+
+def named_files(text: str | None, paths: AllowedPaths) -> list[LogFile]:
+    """The files ``files=`` names, in its order (a glob's matches by name); ``Refused`` naming what it refuses."""
+    if not text or not text.strip():
+        raise Refused(400, f"files= names no file: expected files=a.log,b.log (at most {MAX_FILES}) or a glob")
+    found: dict[str, LogFile] = {}
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            raise Refused(400, f"files={text[:80]!r} has an empty entry")
+        for log_file in _globbed(entry, paths) if any(c in entry for c in _WILDCARDS) else [_one(entry, paths)]:
+            found.setdefault(str(log_file.path), log_file)
+    if len(found) > MAX_FILES:
+        raise Refused(400, f"files= names {len(found)} files: at most {MAX_FILES} can be merged")
+    return list(found.values())
+
+
+def _one(entry: str, paths: AllowedPaths) -> LogFile:
+    if entry.startswith("@"):
+        raise Refused(400, f"{entry[:80]!r}: another node's file cannot be merged with these yet")
+    try:
+        return paths.resolve(entry)
+    except PathRefused as refusal:
+        raise Refused(refusal.status, f"{entry[:80]!r}: {refusal.message}") from None
+
+
+def _globbed(entry: str, paths: AllowedPaths) -> list[LogFile]:
+    """The regular files of one directory whose names match the last segment of ``entry``."""
+    directory, _, pattern = entry.rpartition("/")
+    if any(c in directory for c in _WILDCARDS):
+        raise Refused(400, f"{entry[:80]!r}: a glob may only be in the file name, within one directory")
+    if ".." in directory.split("/") or directory.startswith("/"):
+        raise Refused(403, f"{entry[:80]!r}: the path leaves the log directory")
+    try:
+        names = sorted(os.listdir(paths.base / directory))
+    except OSError:
+        raise Refused(404, f"{entry[:80]!r}: no such directory") from None
+    matches = []
+    for name in fnmatch.filter(names, pattern):
+        relative = f"{directory}/{name}" if directory else name
+        try:
+            matches.append(paths.resolve(relative))
+        except PathRefused as refusal:
+            if refusal.status != 404:  # a directory the glob may not read: say so; not a file: skip it
+                if refusal.message == "not a regular file":
+                    continue
+                raise Refused(refusal.status, f"{entry[:80]!r}: {refusal.message}") from None
+    if not matches:
+        raise Refused(404, f"{entry[:80]!r}: no file matches")
+    return matches
+
+
+@dataclass(frozen=True)
+class Stamped:
+    """One line of one file, with the time it sorts by and the order of its file."""
+
+    moment: float
+    order: int
+    element: str
+
+
+def stamped(order: int, texts: list[str], elements: list[str], written: float, before: float | None) -> list[Stamped]:
+    """A file's lines (text and element) with their times: a line without a stamp takes the one before it (the
+    first lines, ``before``: the time of the record they continue; without one, the first stamp's)."""
+    moments = [time_of(text, written) for text in texts]
+    known = before if before is not None else next((m for m in moments if m is not None), float("-inf"))
+    found = []
+    for moment, element in zip(moments, elements, strict=True):
+        known = moment if moment is not None else known
+        found.append(Stamped(known, order, element))
+    return found
+
+
+def merged(files: Iterable[list[Stamped]]) -> Iterator[Stamped]:
+    """The lines of every file in time order, ties in the files' order, each file's own order kept."""
+    return heapq.merge(*files, key=lambda line: (line.moment, line.order))

@@ -1,4 +1,5 @@
-"""Live streams: one log (``P/stream``), or several on one connection (``P/streams``: every tab of a browser)."""
+"""Live streams: one log (``P/stream``), several merged by time (``P/stream?files=``), or several on one
+connection (``P/streams``: every tab of a browser)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 from flask import Blueprint, Response, request
 
-from . import levels, multiplex, relay, sse
+from . import interleave, levels, merged, multiplex, relay, sse
 from .clients import beats_for
 from .cursor import Cursor
 from .demo import demo_stream
@@ -80,8 +81,27 @@ def open_stream(path: str | None, last_event_id: str, level: str | None) -> Open
 
 
 def stream(path: str | None) -> Response:
+    if path is None and "files" in request.args:
+        return merged_stream()
     events, end = open_stream(path, request.headers.get("Last-Event-ID", "").strip(), request.args.get("level"))
     return services().watched(events, end) if path is not None else event_stream(events)
+
+
+def merged_stream() -> Response:
+    """``P/stream?files=a.log,b.log``: the files' live lines as one stream, merged by time (``interleave``)."""
+    here = services()
+    files = merged.named_files(request.args.get("files"), here.paths)
+    resumes = interleave.resumed(request.headers.get("Last-Event-ID", "").strip(), len(files))
+    opened: list[tuple[str, Opened]] = []
+    try:
+        for log_file, (event_id, _sent) in zip(files, resumes, strict=True):
+            opened.append((log_file.name, open_stream(log_file.name, event_id, request.args.get("level"))))
+    except Refused:
+        for _name, (_events, end) in opened:
+            end()
+        raise
+    beaten = beats_for(request.environ)
+    return here.watched(interleave.stream(opened, resumes, here.opts.retry_ms, here.opts.heartbeat_seconds, beaten))
 
 
 def many_streams() -> Response:

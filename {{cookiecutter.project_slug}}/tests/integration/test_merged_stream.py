@@ -1,0 +1,75 @@
+"""P/stream?files=: several files' live lines as one stream, merged by time, against real gunicorn."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from eventsource import EventSource
+from helpers import AUTH, PREFIX, append_lines
+
+pytestmark = [pytest.mark.integration]
+
+NAMES = ("nginx.log", "app.log", "worker.log")
+FILE = re.compile(r'data-file="([^"]+)"')
+
+
+def record(ms: int, name: str, text: str) -> str:
+    second = ms // 1000
+    return f"2026-11-25 03:{second // 60:02d}:{second % 60:02d},{ms % 1000:03d} INFO {name}: {text}"
+
+
+def written(server, first: int, last: int) -> list[tuple[str, str]]:
+    """Records ``first`` to ``last - 1``, each to one of the files in turn, each file's in one write; the order
+    the merged stream must give them in."""
+    batches: dict[str, list[str]] = {name: [] for name in NAMES}
+    expected = []
+    for i in range(first, last):
+        name = NAMES[i * 5 % 3]
+        batches[name].append(record(i * 100, name, f"request {i}"))
+        expected.append((name, batches[name][-1]))
+    for name in reversed(NAMES):  # the last file's lines first: the merge, not the writes, orders them
+        append_lines(server.log_dir / name, batches[name])
+    return expected
+
+
+def received(source: EventSource, count: int) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for event in source.events(within=20):
+        found += zip(FILE.findall(event.data), event.lines, strict=True)
+        if len(found) >= count:
+            return found
+    raise AssertionError(f"the stream ended after {found[-3:]}")
+
+
+def test_three_writers_arrive_as_one_stream_in_time_order_and_resume_exactly(server):
+    for name in NAMES:
+        (server.log_dir / name).write_text("")
+    path = f"{PREFIX}/stream/?files={','.join(NAMES)}"
+    with EventSource(server.address, path, AUTH) as source:
+        expected = written(server, 0, 300)
+        assert received(source, 300) == expected
+        cursor = source.last_event_id
+    assert cursor.count(",") == 2 and len(cursor) < 1024
+    later = written(server, 300, 450)  # while no one watches
+    with EventSource(server.address, path, AUTH, last_event_id=cursor) as source:
+        assert received(source, 150) == later
+
+
+def test_a_line_a_moment_late_is_put_in_its_place_and_one_far_behind_is_marked_late(server):
+    for name in NAMES:
+        (server.log_dir / name).write_text("")
+    with EventSource(server.address, f"{PREFIX}/stream/?files={','.join(NAMES)}", AUTH) as source:
+        append_lines(server.log_dir / "nginx.log", [record(10_000, "nginx.log", "a")])
+        append_lines(server.log_dir / "app.log", [record(10_500, "app.log", "b")])
+        append_lines(server.log_dir / "worker.log", [record(9_800, "worker.log", "c, flushed after a and b")])
+        first = received(source, 3)
+        assert [text.rpartition(": ")[2] for _file, text in first] == ["c, flushed after a and b", "a", "b"]
+        for name in NAMES:
+            append_lines(server.log_dir / name, [record(20_000, name, "later")])
+        assert len(received(source, 3)) == 3
+        append_lines(server.log_dir / "worker.log", [record(15_000, "worker.log", "far behind")])
+        for event in source.events(within=20):
+            if "far behind" in event.data:
+                assert 'data-late="1"' in event.data
+                break

@@ -90,7 +90,7 @@ def stream(path: str | None) -> Response:
 def merged_stream() -> Response:
     """``P/stream?files=a.log,b.log``: the files' live lines as one stream, merged by time (``interleave``)."""
     here = services()
-    files = merged.named_files(request.args.get("files"), here.paths)
+    files = merged.named_files(request.args.getlist("files"), here.paths)
     resumes = interleave.resumed(request.headers.get("Last-Event-ID", "").strip(), len(files))
     opened: list[tuple[str, Opened]] = []
     try:

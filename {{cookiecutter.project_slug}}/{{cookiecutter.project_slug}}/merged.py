@@ -27,9 +27,11 @@ MAX_FILES = 16
 _WILDCARDS = "*?["
 
 
-def named_files(text: str | None, paths: AllowedPaths) -> list[LogFile]:
-    """The files ``files=`` names, in its order (a glob's matches by name); ``Refused`` naming what it refuses."""
-    if not text or not text.strip():
+def named_files(values: list[str], paths: AllowedPaths) -> list[LogFile]:
+    """The files ``files=`` names (one value of comma-separated entries, or several: a form's ticked boxes), in
+    its order (a glob's matches by name); ``Refused`` naming what it refuses."""
+    text = ",".join(values)
+    if not text.strip():
         raise Refused(400, f"files= names no file: expected files=a.log,b.log (at most {MAX_FILES}) or a glob")
     found: dict[str, LogFile] = {}
     for entry in (part.strip() for part in text.split(",")):

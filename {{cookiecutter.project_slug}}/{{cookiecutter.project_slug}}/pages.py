@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from . import family, history, levels, peers
+from . import family, history, levels, merged, peers
 from .services import services
 
 
@@ -46,24 +46,37 @@ def files() -> Response:
     return jsonify(node=services().cluster.node_name, files=listed)
 
 
-def viewer_page(name: str | None, at: str | None) -> str:
-    """The viewer of ``name`` (``@node/path`` in a cluster: the page's requests reach that node)."""
-    if at is not None and name is not None:
+def viewer_page(name: str | None, at: str | None, files: list[str] | None = None) -> str:
+    """The viewer of ``name`` (``@node/path`` in a cluster: the page's requests reach that node), or of several
+    ``files`` merged by time."""
+    if at is not None and (name is not None or files):
         history.parse_at(at)  # a malformed one is refused here, not in the page
     node = peers.split(name)[0] if name else None
     return render_template(
         "log_viewer/viewer.html",
         path=name,
+        files=",".join(files) if files else None,
         node=f"@{node}/" if node else "",
-        at=at if name else None,
+        at=at if name or files else None,
         level=levels.parse_level(request.args.get("level")),
         levels=levels.LEVELS,
         title=services().title,
         line_cap=services().opts.line_cap,
+        merge=_merge_glob(name) if name and not node else None,
     )
 
 
+def _merge_glob(name: str) -> str:
+    """The glob of a file's directory that a page offers to merge it with: its siblings of the same suffix."""
+    directory, _, file_name = name.rpartition("/")
+    suffix = file_name[file_name.rfind(".") :] if "." in file_name else ""
+    return f"{directory}/*{suffix}" if directory else f"*{suffix}"
+
+
 def view(path: str | None) -> str:
+    if path is None and request.args.getlist("files"):
+        named = merged.named_files(request.args.getlist("files"), services().paths)
+        return viewer_page(None, request.args.get("at"), [log_file.name for log_file in named])
     log_file = services().paths.resolve(path) if path is not None else None
     name = log_file.name if log_file else None
     if name and services().cluster.enabled:

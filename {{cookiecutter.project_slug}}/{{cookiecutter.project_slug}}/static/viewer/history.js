@@ -12,7 +12,9 @@ let loading = false;               // one request at a time
 
 async function fetchLines(query) {
   if (log.dataset.level) query = { ...query, level: log.dataset.level };   // the page's level filter
-  const response = await fetch(`${linesUrl}?${new URLSearchParams(query)}`, { headers: { Accept: "text/html" } });
+  const url = new URL(linesUrl, location.href);   // its own query too: files= of a merged page
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+  const response = await fetch(url, { headers: { Accept: "text/html" } });
   if (!response.ok) throw await refusal(response);
   return {
     lines: Array.from(parse(await response.text()).children),

@@ -4,6 +4,7 @@
 import { connect } from "./connection.js";
 import { startLevelMenu, startLiveButton, startPauseButton, startWrap } from "./controls.js";
 import { startDetail } from "./detail.js";
+import { startFiles } from "./files.js";
 import { startFilter } from "./filter.js";
 import { startGlance } from "./glance.js";
 import { jumpToLive, jumpToStart, openAt, startHistory, startStartButton } from "./history.js";
@@ -25,6 +26,7 @@ if (log.dataset.lines) {
   if (element("start")) startStartButton(element("start"));
 }
 if (log.dataset.view) startPermalinks();
+if (log.dataset.files) startFiles();
 if (element("pause")) startPauseButton(element("pause"));
 if (element("live")) startLiveButton(element("live"));
 if (element("wrap")) startWrap(element("wrap"));

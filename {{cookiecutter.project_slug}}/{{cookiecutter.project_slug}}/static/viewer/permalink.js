@@ -7,7 +7,9 @@ export function startPermalinks() {
   log.addEventListener("click", (event) => {
     const line = event.target.closest(".l");
     if (!line || !inGutter(event, line)) return;
-    const url = new URL(`${log.dataset.view}?at=${encodeURIComponent(line.dataset.at)}`, location.href).href;
+    const link = new URL(log.dataset.view, location.href);   // its own query too: files= of a merged page
+    link.searchParams.set("at", line.dataset.at);
+    const url = link.href;
     history.replaceState(null, "", url);
     markCurrent(line, log);
     copy(url);

@@ -1,0 +1,80 @@
+"""Several files as one page in a real browser: live in time order, read back, a line's permalink, the index."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import PREFIX, append_lines, read_back_to, shown, wait_for_line
+
+pytestmark = pytest.mark.browser
+
+NAMES = ("nginx.log", "app.log", "worker.log")
+MARKED = "() => document.querySelector('#log [aria-current=\"true\"]')?.textContent"
+
+
+def record(i: int) -> str:
+    second = i // 10
+    return f"2026-11-25 03:{second // 60:02d}:{second % 60:02d},{i % 10 * 100:03d} INFO {NAMES[i % 3]}: request {i}"
+
+
+def write(log_dir, first: int, last: int) -> list[str]:
+    """Records ``first`` to ``last - 1``, each to one file in turn, the last file's written first."""
+    for offset in (2, 1, 0):
+        append_lines(log_dir / NAMES[offset], [record(i) for i in range(first, last) if i % 3 == offset])
+    return [record(i) for i in range(first, last)]
+
+
+def open_merged(page, query: str = "") -> None:
+    page.goto(f"{PREFIX}/view/?files={','.join(NAMES)}{query}")
+    page.wait_for_selector("#status[data-state=live]")
+
+
+def test_the_merged_page_shows_every_file_live_in_time_order_each_line_tagged(page, log_dir):
+    written = write(log_dir, 0, 30)
+    open_merged(page)
+    wait_for_line(page, written[-1])
+    written += write(log_dir, 30, 90)
+    wait_for_line(page, written[-1])
+    assert shown(page) == written
+    tags = page.eval_on_selector_all("#log .l", "els => els.map(e => [e.dataset.tag, e.title])")
+    assert tags[:3] == [["nginx", "nginx.log"], ["app", "app.log"], ["worker", "worker.log"]]
+    colours = page.eval_on_selector_all(
+        "#log .l", "els => els.slice(0, 3).map(e => getComputedStyle(e, '::before').color)"
+    )
+    assert len(set(colours)) == 3, colours
+
+
+def test_scrolling_up_reads_every_file_back_in_time_order(page, log_dir):
+    written = write(log_dir, 0, 1200)  # more than the three backlogs: the rest is read back
+    open_merged(page)
+    wait_for_line(page, written[-1])
+    read_back_to(page, written[0])
+    assert shown(page) == written
+
+
+def test_a_lines_permalink_opens_the_merged_page_at_it(page, log_dir):
+    written = write(log_dir, 0, 1200)
+    open_merged(page)
+    wait_for_line(page, written[-1])
+    line = page.locator("#log .l", has_text=written[-40]).first
+    line.scroll_into_view_if_needed()
+    box = line.bounding_box()
+    page.mouse.click(box["x"] + 4, box["y"] + box["height"] / 2)
+    page.wait_for_function(f"text => ({MARKED})() === text", arg=written[-40])
+    assert "files=" in page.url and "at=" in page.url
+    target = page.url
+    page.goto(target)
+    page.wait_for_function(f"text => ({MARKED})() === text", arg=written[-40])
+    before = shown(page)
+    index = before.index(written[-40])
+    assert before[index - 5 : index + 5] == written[-45:-35]
+
+
+def test_the_index_opens_the_ticked_files_merged(page, log_dir):
+    written = write(log_dir, 0, 12)
+    page.goto(f"{PREFIX}/")
+    for name in ("nginx.log", "worker.log"):
+        page.check(f"#merge input[value='{name}']")
+    page.click("#merge button[type=submit]")
+    page.wait_for_selector("#status[data-state=live]")
+    wait_for_line(page, written[-1])
+    assert shown(page) == [line for line in written if "app.log" not in line]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import random
 import re
 from html import unescape
@@ -122,3 +123,16 @@ def test_at_most_sixteen_files(client, log_dir):
     assert answer.status_code == 400 and "17 files: at most 16" in answer.get_data(as_text=True)
     names = ",".join(f"f{i}.log" for i in range(16))
     assert client.get(f"/logs/lines?files={names}").status_code == 200
+
+
+def test_a_search_of_several_files_and_their_siblings_gives_its_matches_in_time_order(client, writers, log_dir):
+    with gzip.open(log_dir / "worker.log.1.gz", "wt") as old:
+        old.write(f"{stamp(0)} INFO worker.log: request before all, rotated\n")
+    answer = client.get(f"/logs/search?{FILES}&q=request 1")
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and body.rstrip().split("\n")[-2].startswith("event: done")
+    found = [unescape(text) for _at, _name, text in LINE.findall(body)]
+    expected = [text for _name, text in writers["expected"] if "request 1" in text]
+    assert found == expected and len(found) == 111  # request 1, 10-19, 100-199
+    rotated = client.get(f"/logs/search?{FILES}&q=rotated").get_data(as_text=True)
+    assert [name for _at, name, _text in LINE.findall(rotated)] == ["worker.log.1.gz"]

@@ -32,7 +32,6 @@ from .refused import Refused
 
 HOLD = 1.0  # seconds a line waits for an earlier line of another file
 QUEUED_EVENTS = 4  # per file: its reader waits while its events are not taken
-_TAGS = re.compile(r"<[^>]+>")
 _PART = re.compile(r"([0-9a-f.~-]*)(?:\+(\d+))?")
 
 Opened = tuple[Iterator[bytes], Callable[[], None]]
@@ -115,7 +114,7 @@ def _take(file: _File, kind: str, payload: tuple) -> list[bytes]:
             file.event_id = event_id
         return []
     arrived = time.monotonic()
-    texts = [_text(element) for element in elements]
+    texts = [merged.text_of(element) for element in elements]
     for line in merged.stamped(0, texts, elements, time.time(), file.last):
         file.waiting.append((line.moment, arrived, line.element))
         file.last = line.moment
@@ -157,10 +156,6 @@ def _tagged(element: str, name: str, late: bool) -> str:
     """A line element with its file (and ``data-late``) among its attributes."""
     extra = f' data-file="{html.escape(name)}"' + (' data-late="1"' if late else "")
     return element.replace(">", extra + ">", 1)
-
-
-def _text(element: str) -> str:
-    return html.unescape(_TAGS.sub("", element))
 
 
 def _read(index: int, opened: Opened, queue: Queue) -> None:

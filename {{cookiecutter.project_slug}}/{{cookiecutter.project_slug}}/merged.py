@@ -15,16 +15,21 @@ from __future__ import annotations
 
 import fnmatch
 import heapq
+import html
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .moments import time_of
 from .paths import AllowedPaths, LogFile, PathRefused
 from .refused import Refused
+from .search import EVENT_LINES
 
 MAX_FILES = 16
 _WILDCARDS = "*?["
+_FILE = re.compile(r' data-file="([^"]*)"')
+_TAGS = re.compile(r"<[^>]+>")
 
 
 def named_files(values: list[str], paths: AllowedPaths) -> list[LogFile]:
@@ -103,3 +108,33 @@ def stamped(order: int, texts: list[str], elements: list[str], written: float, b
 def merged(files: Iterable[list[Stamped]]) -> Iterator[Stamped]:
     """The lines of every file in time order, ties in the files' order, each file's own order kept."""
     return heapq.merge(*files, key=lambda line: (line.moment, line.order))
+
+
+def matches_in_time_order(events: Iterator[bytes]) -> Iterator[bytes]:
+    """A search's events with its matches held back until it is done, then sent in time order (a match without a
+    stamp takes the time of the match before it in its file); progress goes out as it comes."""
+    found: list[tuple[float, int, str]] = []
+    last: dict[str, float] = {}
+    for chunk in events:
+        for block in chunk.decode().split("\n\n"):
+            if not block.startswith("data: "):  # a comment, progress, or done: as it comes (after the matches)
+                if block.startswith("event: done"):
+                    found.sort(key=lambda match: match[:2])
+                    for first in range(0, len(found), EVENT_LINES):
+                        elements = (element for _moment, _order, element in found[first : first + EVENT_LINES])
+                        yield ("".join(f"data: {element}\n" for element in elements) + "\n").encode()
+                if block:
+                    yield (block + "\n\n").encode()
+                continue
+            for element in (line.removeprefix("data: ") for line in block.split("\n")):
+                file = _FILE.search(element)
+                key = file.group(1) if file else ""
+                moment = time_of(text_of(element))
+                moment = moment if moment is not None else last.get(key, float("-inf"))
+                last[key] = moment
+                found.append((moment, len(found), element))
+
+
+def text_of(element: str) -> str:
+    """A line element's text."""
+    return html.unescape(_TAGS.sub("", element))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 
 import pytest
 from eventsource import EventSource
@@ -73,3 +75,42 @@ def test_a_line_a_moment_late_is_put_in_its_place_and_one_far_behind_is_marked_l
             if "far behind" in event.data:
                 assert 'data-late="1"' in event.data
                 break
+
+
+def test_a_worker_killed_or_one_file_rotated_loses_and_repeats_no_line(server):
+    for name in NAMES:
+        (server.log_dir / name).write_text("")
+    path = f"{PREFIX}/stream/?files={','.join(NAMES)}"
+    with EventSource(server.address, path, AUTH) as source:
+        expected = written(server, 0, 90)
+        got = received(source, 90)
+        for pid in server.pids_holding(server.log_dir / "app.log"):
+            os.kill(pid, signal.SIGKILL)  # the worker serving the stream, mid-stream
+        expected += written(server, 90, 180)
+        source.reconnect()
+        got += received(source, 90)
+        (server.log_dir / "app.log").rename(server.log_dir / "app.log.1")  # rotated: a new app.log
+        (server.log_dir / "app.log").write_text("")
+        expected += written(server, 180, 270)
+        got += received(source, 90)
+    assert got == expected
+
+
+def test_a_file_that_goes_missing_leaves_the_others_going(server):
+    for name in NAMES:
+        (server.log_dir / name).write_text("")
+    with EventSource(server.address, f"{PREFIX}/stream/?files={','.join(NAMES)}", AUTH) as source:
+        expected = written(server, 0, 30)
+        assert received(source, 30) == expected
+        (server.log_dir / "worker.log").unlink()
+        notes = []
+        for event in source.events(within=20):
+            if event.name != "message":
+                notes.append((event.name, event.data))
+                break
+        assert notes[0][0] == "missing" and notes[0][1].startswith("worker.log: "), notes
+        for name in ("nginx.log", "app.log"):
+            append_lines(server.log_dir / name, [record(10_000, name, "still here")])
+        assert sorted(text for _file, text in received(source, 2)) == sorted(
+            record(10_000, name, "still here") for name in ("nginx.log", "app.log")
+        )

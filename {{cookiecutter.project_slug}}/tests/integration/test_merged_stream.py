@@ -35,6 +35,13 @@ def written(server, first: int, last: int) -> list[tuple[str, str]]:
     return expected
 
 
+def merged_path(server) -> str:
+    """The three files, empty, and the path of their merged stream."""
+    for name in NAMES:
+        (server.log_dir / name).write_text("")
+    return f"{PREFIX}/stream/?files={','.join(NAMES)}"
+
+
 def received(source: EventSource, count: int) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for event in source.events(within=20):
@@ -45,9 +52,7 @@ def received(source: EventSource, count: int) -> list[tuple[str, str]]:
 
 
 def test_three_writers_arrive_as_one_stream_in_time_order_and_resume_exactly(server):
-    for name in NAMES:
-        (server.log_dir / name).write_text("")
-    path = f"{PREFIX}/stream/?files={','.join(NAMES)}"
+    path = merged_path(server)
     with EventSource(server.address, path, AUTH) as source:
         expected = written(server, 0, 300)
         assert received(source, 300) == expected
@@ -59,9 +64,7 @@ def test_three_writers_arrive_as_one_stream_in_time_order_and_resume_exactly(ser
 
 
 def test_a_line_a_moment_late_is_put_in_its_place_and_one_far_behind_is_marked_late(server):
-    for name in NAMES:
-        (server.log_dir / name).write_text("")
-    with EventSource(server.address, f"{PREFIX}/stream/?files={','.join(NAMES)}", AUTH) as source:
+    with EventSource(server.address, merged_path(server), AUTH) as source:
         append_lines(server.log_dir / "nginx.log", [record(10_000, "nginx.log", "a")])
         append_lines(server.log_dir / "app.log", [record(10_500, "app.log", "b")])
         append_lines(server.log_dir / "worker.log", [record(9_800, "worker.log", "c, flushed after a and b")])
@@ -78,9 +81,7 @@ def test_a_line_a_moment_late_is_put_in_its_place_and_one_far_behind_is_marked_l
 
 
 def test_a_worker_killed_or_one_file_rotated_loses_and_repeats_no_line(server):
-    for name in NAMES:
-        (server.log_dir / name).write_text("")
-    path = f"{PREFIX}/stream/?files={','.join(NAMES)}"
+    path = merged_path(server)
     with EventSource(server.address, path, AUTH) as source:
         expected = written(server, 0, 90)
         got = received(source, 90)
@@ -97,9 +98,7 @@ def test_a_worker_killed_or_one_file_rotated_loses_and_repeats_no_line(server):
 
 
 def test_a_file_that_goes_missing_leaves_the_others_going(server):
-    for name in NAMES:
-        (server.log_dir / name).write_text("")
-    with EventSource(server.address, f"{PREFIX}/stream/?files={','.join(NAMES)}", AUTH) as source:
+    with EventSource(server.address, merged_path(server), AUTH) as source:
         expected = written(server, 0, 30)
         assert received(source, 30) == expected
         (server.log_dir / "worker.log").unlink()

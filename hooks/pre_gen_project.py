@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import keyword
+import os
 import re
 import sys
 from pathlib import Path
@@ -39,6 +40,16 @@ def load_rules(template: Path) -> ModuleType:
     rules = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(rules)
     return rules
+
+
+def template_directory() -> Path:
+    """The template this hook runs from. cookiecutter names it (``_repo_dir``); cruft names its source
+    (``_template``: a directory, or a repository it cloned), and runs its hooks, as cookiecutter does, from
+    inside the template: the working directory of the process that started this one."""
+    for named in ({{cookiecutter._repo_dir | default("") | tojson}}, {{cookiecutter._template | default("") | tojson}}):
+        if named and (Path(named) / "cookiecutter.json").is_file():
+            return Path(named)
+    return Path(os.readlink(f"/proc/{os.getppid()}/cwd"))
 
 
 def _ruled(rule, *arguments: object) -> str | None:
@@ -130,7 +141,7 @@ def main() -> int:
         "deployment": {{cookiecutter.deployment | tojson}},
         "backlog_lines": {{cookiecutter.backlog_lines | tojson}},
     }
-    errors = validate(answers, load_rules(Path({{cookiecutter._repo_dir | tojson}})))
+    errors = validate(answers, load_rules(template_directory()))
     for message in errors:
         print(f"ERROR: {message}", file=sys.stderr)
     return 1 if errors else 0

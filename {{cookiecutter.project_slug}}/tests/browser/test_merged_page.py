@@ -12,8 +12,8 @@ MARKED = "() => document.querySelector('#log [aria-current=\"true\"]')?.textCont
 
 
 def record(i: int) -> str:
-    second = i // 10
-    return f"2026-11-25 03:{second // 60:02d}:{second % 60:02d},{i % 10 * 100:03d} INFO {NAMES[i % 3]}: request {i}"
+    second, level = i // 10, "ERROR" if i % 7 == 0 else "INFO"
+    return f"2026-11-25 03:{second // 60:02d}:{second % 60:02d},{i % 10 * 100:03d} {level} {NAMES[i % 3]}: request {i}"
 
 
 def write(log_dir, first: int, last: int) -> list[str]:
@@ -78,3 +78,22 @@ def test_the_index_opens_the_ticked_files_merged(page, log_dir):
     page.wait_for_selector("#status[data-state=live]")
     wait_for_line(page, written[-1])
     assert shown(page) == [line for line in written if "app.log" not in line]
+
+
+def test_the_level_menu_the_time_field_and_the_search_work_on_the_merged_page(page, log_dir):
+    written = write(log_dir, 0, 600)
+    open_merged(page)
+    page.select_option("#level", "error")
+    page.wait_for_url("**level=error**")
+    page.wait_for_selector("#status[data-state=live]")
+    errors = [line for line in written if " ERROR " in line]
+    wait_for_line(page, errors[-1])
+    assert shown(page) == errors
+    page.fill("#time", "2026-11-25T03:00:30")
+    page.click("#goto button[type=submit]")
+    page.wait_for_function(f"text => ({MARKED})() === text", arg=record(301))  # the first error at or after it
+    page.fill("#query", "request 1")
+    page.press("#query", "Enter")
+    page.wait_for_function("() => /searched$/.test(document.getElementById('search-count').textContent)")
+    hits = page.eval_on_selector_all("#hits .l", "els => els.map(e => e.textContent)")
+    assert hits == [line for line in errors if "request 1" in line]  # in time order, at the page's level

@@ -3,9 +3,12 @@
 
     throughput_browser.py <base url> <password> <log name> <log path> <lines/s,...> <seconds> ours
     throughput_browser.py <frontail url> - - <log path> <lines/s,...> <seconds> frontail
+    throughput_browser.py <base url> <password> "?files=a.log,b.log" <path>,<path> <lines/s,...> <seconds> merged
 
 For each rate, a fresh page follows a log that gets 80-byte lines at that rate
-(written every 5 ms, each line stamped with the time it was written). Inside
+(written every 5 ms, each line stamped with the time it was written); the
+merged page follows several, each getting its share of the rate in turn, each
+line also stamped as Python's logging stamps it (the merge orders by it). Inside
 the page: how late the newest line is when it is put on screen (measured at
 each change of the page's lines), the longest gap between animation frames,
 and the JS heap (sampled every second through the DevTools protocol). Prints
@@ -24,7 +27,11 @@ from pathlib import Path
 from chromium import opened_page, viewer_page
 
 # Where each page keeps its lines, and what shows it is following.
-PAGES = {"ours": ("#log", "#status[data-state=live]"), "frontail": ("pre.log", "pre.log .line")}
+PAGES = {
+    "ours": ("#log", "#status[data-state=live]"),
+    "merged": ("#log", "#status[data-state=live]"),
+    "frontail": ("pre.log", "pre.log .line"),
+}
 
 WATCH = """(container) => {
     window.lateness = [];
@@ -32,7 +39,7 @@ WATCH = """(container) => {
     const log = document.querySelector(container);
     new MutationObserver(() => {
         const last = log.lastElementChild;
-        const stamp = last && /^@(\\d+) /.exec(last.textContent);
+        const stamp = last && /@(\\d+) #/.exec(last.textContent);
         if (stamp) window.lateness.push(Date.now() - Number(stamp[1]));
     }).observe(log, { childList: true });
     let previous = performance.now();
@@ -45,31 +52,44 @@ WATCH = """(container) => {
 }"""
 
 
-def write(path: Path, rate: int, seconds: float, done: threading.Event) -> int:
-    """Lines at ``rate`` a second for ``seconds``, in a burst every 5 ms; how many were written."""
+def write(paths: list[Path], rate: int, seconds: float, done: threading.Event) -> int:
+    """Lines at ``rate`` a second for ``seconds``, in a burst every 5 ms, to each of ``paths`` in turn (stamped as
+    ``logging`` stamps a record when there are several); how many were written."""
     written, started = 0, time.monotonic()
-    with open(path, "a") as fh:
+    files = [open(path, "a") for path in paths]  # noqa: SIM115 (all closed below)
+    try:
         while (elapsed := time.monotonic() - started) < seconds:
             due = int(elapsed * rate) - written
             if due > 0:
-                stamp = f"@{int(time.time() * 1000)} "
-                fh.write("".join(f"{stamp}#{written + i:09d} {'x' * 53}\n" for i in range(due)))
-                fh.flush()
+                now = time.time()
+                ms = int(now * 1000)
+                stamp = f"@{ms} "
+                if len(files) > 1:
+                    stamp = f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(now))},{ms % 1000:03d} {stamp}"
+                batches: list[list[str]] = [[] for _ in files]
+                for i in range(due):
+                    batches[(written + i) % len(files)].append(f"{stamp}#{written + i:09d} {'x' * 53}\n")
+                for fh, batch in zip(files, batches, strict=True):
+                    fh.write("".join(batch))
+                    fh.flush()
                 written += due
             time.sleep(0.005)
+    finally:
+        for fh in files:
+            fh.close()
     done.set()
     return written
 
 
-def measure(system: str, base: str, password: str, name: str, path: Path, rate: int, seconds: float) -> dict:
+def measure(system: str, base: str, password: str, name: str, paths: list[Path], rate: int, seconds: float) -> dict:
     container, ready = PAGES[system]
-    opening = viewer_page(base, password, name) if system == "ours" else opened_page(base, ready)
+    opening = viewer_page(base, password, name) if system != "frontail" else opened_page(base, ready)
     with opening as (context, page):
         page.evaluate(WATCH, container)
         cdp = context.new_cdp_session(page)
         heap = []
         done = threading.Event()
-        writer = threading.Thread(target=write, args=(path, rate, seconds, done))
+        writer = threading.Thread(target=write, args=(paths, rate, seconds, done))
         writer.start()
         while not done.wait(1.0):
             heap.append(cdp.send("Runtime.getHeapUsage")["usedSize"])
@@ -97,10 +117,9 @@ def measure(system: str, base: str, password: str, name: str, path: Path, rate: 
 
 
 def main() -> None:
-    base, password, name, path, rates, seconds, system = sys.argv[1:8]
-    figures = [
-        measure(system, base, password, name, Path(path), int(rate), float(seconds)) for rate in rates.split(",")
-    ]
+    base, password, name, paths, rates, seconds, system = sys.argv[1:8]
+    logs = [Path(path) for path in paths.split(",")]
+    figures = [measure(system, base, password, name, logs, int(rate), float(seconds)) for rate in rates.split(",")]
     print(json.dumps({"rates": figures}))
 
 

@@ -69,9 +69,10 @@ def to_a_time(system: System, size: int) -> dict:
     }
 
 
-def merged_read(system: System, size: int) -> dict:
+def merged_read(system: System, size: int, live: tuple[str, str]) -> dict:
     """``P/lines?files=a,b,c&from=<time>``: 200 lines merged by time from about the middle of three big files of
-    records (the same stamps in each: every line ties with two others)."""
+    records (the same stamps in each: every line ties with two others); then the merged page of the three in
+    Chromium, under ``live`` (lines/s of the three together, seconds each)."""
     names = [f"merged-{part}.log" for part in "abc"]
     written, seconds = 0, 0
     for name in names:
@@ -83,12 +84,20 @@ def merged_read(system: System, size: int) -> dict:
     ]
     samples = timed_lines(system, [f"lines?files={','.join(names)}&from={moment}&limit=200" for moment in moments])
     for name in names:
+        (system.log_dir / name).write_text("")  # the same files, live: 80-byte records to each in turn
+    paths = ",".join(str(system.log_dir / name) for name in names)
+    rates, seconds_each = live
+    browser = browser_figures(
+        "throughput_browser.py", system, f"?files={','.join(names)}", paths, rates, seconds_each, "merged"
+    )
+    for name in names:
         (system.log_dir / name).unlink()
     return {
         "files": len(names),
         "bytes": written,
         "p50_ms": round(samples[len(samples) // 2] * 1000, 2),
         "max_ms": round(samples[-1] * 1000, 2),
+        "live": browser,  # the merged page in Chromium: lines/s (all files together), newest on screen
     }
 
 

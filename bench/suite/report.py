@@ -276,4 +276,11 @@ def merged_line(figures: dict, sizes: dict) -> str:
         f"Merged read-back (ours): 200 lines from about the middle of {f['files']} files of records "
         f"({f['bytes'] / 1e9:.2f} GB together), merged by time (P/lines?files=...&from=<time>): p50 {f['p50_ms']} ms, "
         f"worst of 41 {f['max_ms']} ms (target 20 ms: {'met' if f['max_ms'] <= 20 else 'MISSED'})"
+        + "".join(
+            f"; the merged page in Chromium at {rate['rate']:,} lines/s over the {f['files']} files: the newest "
+            f"line on screen in {rate['newest_on_screen_p50_ms']} / {rate['newest_on_screen_p99_ms']} ms p50 / p99 "
+            f"(targets 100 / 250 ms at 100,000), worst frame gap {rate['worst_frame_gap_ms']} ms"
+            for rate in f["live"].get("rates", [])
+        )
+        + (f"; the browser part failed: {f['live']['browser_error']}" if "browser_error" in f["live"] else "")
     )

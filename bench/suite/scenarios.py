@@ -51,6 +51,7 @@ def sizes_of(smoke: bool) -> dict:
         "relay": (1, 500, 1, 2000) if smoke else (20, 2000, 15, 200_000),
         "formats": (2000, 2_000_000) if smoke else (200_000, 1_000_000_000),  # burst lines, big file bytes
         "timeline_appended": 2000 if smoke else 200_000,  # lines streamed, then read into the index
+        "merged_live": ("10000", "2") if smoke else ("30000,100000", "20"),  # lines/s of three files together, s each
         # (viewers, lines/s, lines per write) each for so many seconds
         "fanout": (((1, 1000, 1),), 1)
         if smoke
@@ -289,7 +290,11 @@ REGISTRY: tuple[Scenario, ...] = (
         lambda run: {"history": history(run.system, run.sizes["big"], run.sizes["scroll_back"])},
         report=report.history_table,
     ),
-    Scenario("merged", lambda run: {"merged": merged_read(run.system, run.sizes["big"])}, report=report.merged_line),
+    Scenario(
+        "merged",
+        lambda run: {"merged": merged_read(run.system, run.sizes["big"], run.sizes["merged_live"])},
+        report=report.merged_line,
+    ),
     Scenario("fanout", lambda run: {"fanout": fanout(run.system, *run.sizes["fanout"])}),
     Scenario(
         "first_event",

@@ -28,6 +28,7 @@ import gevent
 from gevent.queue import Empty, Queue
 
 from . import merged, sse
+from .moments import LineTimes
 from .refused import Refused
 
 HOLD = 1.0  # seconds a line waits for an earlier line of another file
@@ -57,6 +58,8 @@ class _File:
     skip: int  # lines of its next event sent before a resume: dropped as they come again
     latest: float = float("-inf")  # the time of its newest line so far
     last: float | None = None  # the time of its last line (a line without a stamp takes it)
+    times: LineTimes = field(default_factory=LineTimes)  # its lines' times (a stamp without a year: this one's)
+    attributes: str = ""  # its data-file attribute, as every line of it gets it
     waiting: deque = field(default_factory=deque)  # (moment, arrived, element)
     events: deque = field(default_factory=deque)  # [event id, lines not yet sent], oldest first
     sent: int = 0  # lines of the oldest event in ``events`` already sent
@@ -115,7 +118,7 @@ def _take(file: _File, kind: str, payload: tuple) -> list[bytes]:
         return []
     arrived = time.monotonic()
     texts = [merged.text_of(element) for element in elements]
-    for line in merged.stamped(0, texts, elements, time.time(), file.last):
+    for line in merged.stamped(0, texts, elements, file.times, file.last):
         file.waiting.append((line.moment, arrived, line.element))
         file.last = line.moment
         file.latest = max(file.latest, line.moment)
@@ -140,7 +143,7 @@ def _due(state: list[_File], newest: float) -> tuple[list[str], float]:
         file.waiting.popleft()
         late = moment < newest
         newest = max(newest, moment)
-        out.append(_tagged(element, file.name, late))
+        out.append(_tagged(element, file, late))
         _sent_one(file)
 
 
@@ -152,10 +155,11 @@ def _sent_one(file: _File) -> None:
         file.event_id = file.events.popleft()[0]
 
 
-def _tagged(element: str, name: str, late: bool) -> str:
+def _tagged(element: str, file: _File, late: bool) -> str:
     """A line element with its file (and ``data-late``) among its attributes."""
-    extra = f' data-file="{html.escape(name)}"' + (' data-late="1"' if late else "")
-    return element.replace(">", extra + ">", 1)
+    if not file.attributes:
+        file.attributes = f' data-file="{html.escape(file.name)}"'
+    return element.replace(">", file.attributes + (' data-late="1">' if late else ">"), 1)
 
 
 def _read(index: int, opened: Opened, queue: Queue) -> None:

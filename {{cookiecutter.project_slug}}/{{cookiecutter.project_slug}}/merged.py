@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from .moments import time_of
+from .moments import LineTimes, time_of
 from .paths import AllowedPaths, LogFile, PathRefused
 from .refused import Refused
 from .search import EVENT_LINES
@@ -93,10 +93,11 @@ class Stamped:
     element: str
 
 
-def stamped(order: int, texts: list[str], elements: list[str], written: float, before: float | None) -> list[Stamped]:
-    """A file's lines (text and element) with their times: a line without a stamp takes the one before it (the
-    first lines, ``before``: the time of the record they continue; without one, the first stamp's)."""
-    moments = [time_of(text, written) for text in texts]
+def stamped(order: int, texts: list[str], elements: list[str], times: LineTimes, before: float | None) -> list[Stamped]:
+    """A file's lines (text and element) with their times (``times``: the file's): a line without a stamp takes
+    the one before it (the first lines, ``before``: the time of the record they continue; without one, the first
+    stamp's)."""
+    moments = [times.of(text) for text in texts]
     known = before if before is not None else next((m for m in moments if m is not None), float("-inf"))
     found = []
     for moment, element in zip(moments, elements, strict=True):

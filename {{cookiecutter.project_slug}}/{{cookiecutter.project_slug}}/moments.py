@@ -20,6 +20,7 @@ put the answer within a few lines of the place; lines without a stamp
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import time
@@ -54,6 +55,8 @@ _FORMATS = {
     "logcat": r"^(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{3})",  # Android's threadtime: no year
 }
 _FIELDS = {name: re.compile(pattern) for name, pattern in _FORMATS.items()}
+_DIGITS = re.compile(r"\d{1,9}")
+_UNSEEN = object()  # a second not read yet (None: read, and no time)
 _STAMP = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _FORMATS.items()))
 # Asked for: seconds may be left out (a browser's datetime-local field leaves them out at :00).
 _ASKED = re.compile(r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d))?(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?")
@@ -150,6 +153,39 @@ def time_as(name: str, text: str, written: float | None = None) -> float | None:
         return _CONVERTERS[name](match.groups(), written)
     except ValueError:
         return None
+
+
+class LineTimes:
+    """The times of one file's lines, read fast: the place of its stamp is learned from its first stamped line,
+    and each second's value is computed once (the fraction is read from the digits after it). A line whose
+    stamp is not there (a traceback, another layout) is read whole (``time_of``)."""
+
+    CACHED = 4096  # seconds kept
+
+    def __init__(self, written: float | None = None) -> None:
+        self.written = written
+        self._stamp: Stamp | None = None
+        self._seconds: dict[str, int | None] = {}
+
+    def of(self, line: str) -> float | None:
+        stamp = self._stamp
+        if stamp is None:
+            self._stamp = stamp_of(line)
+            return time_of(line, self.written)
+        key = line[stamp.column : stamp.end]
+        whole = self._seconds.get(key, _UNSEEN)
+        if whole is _UNSEEN:
+            moment = time_as(stamp.name, line[stamp.column :], self.written)
+            whole = None if moment is None else math.floor(moment)
+            if len(self._seconds) >= self.CACHED:
+                self._seconds.clear()
+            self._seconds[key] = whole
+        if whole is None:
+            return time_of(line, self.written)
+        if line[stamp.end : stamp.end + 1] not in (".", ","):
+            return float(whole)
+        digits = _DIGITS.match(line, stamp.end + 1)
+        return whole + (int(digits.group()) / 10 ** len(digits.group()) if digits else 0.0)
 
 
 def _local(year: int, month: int, day: int, hour: int, minute: int, second: int, fraction: str | None) -> float:

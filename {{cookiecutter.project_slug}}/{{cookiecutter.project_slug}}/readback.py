@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, request, send_file
 
 from . import history, levels, merged, sse
 from .cursor import Cursor, positions
-from .moments import first_at_or_after, time_of
+from .moments import LineTimes, first_at_or_after, time_of
 from .params import limit
 from .paths import LogFile
 from .refused import reason
@@ -94,7 +94,8 @@ def merged_lines() -> Response:
     for order, (log_file, found) in enumerate(_read_files(files, at, backwards, count)):
         texts, elements = _shown(found, floor, log_file.name)
         before = _record_moment(found.path, found.starts[0]) if found.lines else None
-        stamped.append(merged.stamped(order, texts, elements, os.stat(found.path).st_mtime, before))
+        times = LineTimes(os.stat(found.path).st_mtime)
+        stamped.append(merged.stamped(order, texts, elements, times, before))
         first, last = first and found.at_first, last and found.at_last
     lines = list(merged.merged(stamped))
     from_the_end = backwards or at is None

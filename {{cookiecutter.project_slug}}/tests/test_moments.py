@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from helpers import PREFIX, append_lines
 
-from {{ cookiecutter.project_slug }}.moments import BLOCK, first_at_or_after, parse_moment, time_of
+from {{ cookiecutter.project_slug }}.moments import BLOCK, LineTimes, first_at_or_after, parse_moment, time_of
 
 NOON_UTC = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC).timestamp()
 NOON_LOCAL = datetime(2026, 11, 25, 12, 0, 0).timestamp()
@@ -76,6 +76,19 @@ STAMPS = {
     "syslog": lambda t: datetime.fromtimestamp(t).strftime("%b %d %H:%M:%S") + " host prog[1]: x",
     "logcat": lambda t: datetime.fromtimestamp(t).strftime("%m-%d %H:%M:%S.%f")[:-3] + "  1702  2395 I Tag: x",
 }
+
+
+@pytest.mark.parametrize("name", STAMPS)
+def test_a_files_times_read_fast_are_the_times_read_whole(name):
+    """LineTimes learns a file's stamp from its first line and computes each second once: the same times, for
+    lines of every second and fraction, a traceback among them, and lines of another layout."""
+    written = datetime(2026, 12, 1).timestamp()
+    times = LineTimes(written)
+    moments = [NOON_LOCAL + i * 0.37 for i in range(400)]
+    lines = [STAMPS[name](moment) for moment in moments]
+    lines[50:50] = ["Traceback (most recent call last):", "  File 'x.py', line 1"]
+    lines[120:120] = [STAMPS["iso" if name != "iso" else "slashed"](NOON_LOCAL + 99.5)]
+    assert [times.of(line) for line in lines] == [time_of(line, written) for line in lines]
 
 
 @pytest.mark.parametrize("name", STAMPS)

@@ -212,3 +212,14 @@ def test_counting_in_bulk_matches_reading_line_by_line(name):
     assert bulk.counts.tolist() == one_by_one.counts.tolist()
     assert bulk.offsets.tolist() == one_by_one.offsets.tolist()
     assert bulk.counts.sum() == len(lines)
+
+
+def test_several_files_have_one_timeline(client, family, log_dir):
+    (log_dir / "other.log").write_text(records([(5, "critical", 0), (125, "warning", 1)]))
+    found = client.get("/logs/timeline?files=app.log,other.log&buckets=18")
+    assert found.status_code == 200
+    answer = found.get_json()
+    assert answer["file"] == "app.log,other.log" and answer["bucket_seconds"] == 10
+    want = expected(PACKED + ROTATED + LIVE + [(5, "critical", 0), (125, "warning", 1)], 10)
+    assert {i: b["counts"] for i, b in enumerate(answer["buckets"]) if b["counts"]} == want
+    assert client.get("/logs/timeline?files=app.log,nothing.log").status_code == 404

@@ -1,10 +1,13 @@
-"""``P/timeline``: how many lines of each level a file and its rotated siblings have, bucket by bucket in time."""
+"""``P/timeline``: how many lines of each level a file and its rotated siblings have (or several files, ``files=``),
+bucket by bucket in time."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, Response, abort, jsonify, request
 
-from . import family, levels, timeline
+from . import family, levels, merged, timeline
 from .moments import parse_moment
 from .params import whole
 from .services import services
@@ -21,21 +24,36 @@ def _moment(name: str) -> float | None:
     return moment
 
 
-def timeline_of(path: str) -> Response:
-    here = services()
-    log_file = here.paths.resolve(path)
-    asked = timeline.Asked(
+def _asked() -> timeline.Asked:
+    return timeline.Asked(
         whole("buckets", request.args.get("buckets"), timeline.DEFAULT_BUCKETS, *timeline.BUCKETS),
         _moment("from"),
         _moment("to"),
         levels.parse_level(request.args.get("level")),
     )
-    files = [(member, here.indexes.of(member)) for member in family.members(log_file.path)]
+
+
+def _answer(name: str, logs: list[Path]) -> Response:
+    """The timeline of the families of ``logs`` together (their files oldest first, one log after another)."""
+    asked, here = _asked(), services()
+    files = [(member, here.indexes.of(member)) for log in logs for member in family.members(log)]
     readable = [(member, index) for member, index in files if index is not None]
-    response = jsonify(timeline.answer(log_file.name, readable, asked))
+    response = jsonify(timeline.answer(name, readable, asked))
     response.headers["Cache-Control"] = "no-cache"
     return response
 
 
+def timeline_of(path: str) -> Response:
+    log_file = services().paths.resolve(path)
+    return _answer(log_file.name, [log_file.path])
+
+
+def timeline_of_files() -> Response:
+    """``P/timeline?files=a.log,b.log``: the timeline of several files (and their siblings) together."""
+    logs = merged.named_files(request.args.getlist("files"), services().paths)
+    return _answer(",".join(log_file.name for log_file in logs), [log_file.path for log_file in logs])
+
+
 def register(blueprint: Blueprint) -> None:
+    blueprint.add_url_rule("/timeline", view_func=timeline_of_files)
     blueprint.add_url_rule("/timeline/<path:path>", endpoint="timeline", view_func=timeline_of)

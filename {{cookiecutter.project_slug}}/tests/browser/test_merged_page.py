@@ -97,3 +97,13 @@ def test_the_level_menu_the_time_field_and_the_search_work_on_the_merged_page(pa
     page.wait_for_function("() => /searched$/.test(document.getElementById('search-count').textContent)")
     hits = page.eval_on_selector_all("#hits .l", "els => els.map(e => e.textContent)")
     assert hits == [line for line in errors if "request 1" in line]  # in time order, at the page's level
+
+
+def test_the_merged_pages_timeline_counts_every_file_and_a_click_opens_its_line(page, log_dir):
+    written = write(log_dir, 0, 1200)
+    open_merged(page)
+    page.wait_for_selector("#timeline[data-state=drawn]")
+    box = page.eval_on_selector("#timeline canvas", "c => { const r = c.getBoundingClientRect(); return [r.x, r.y]; }")
+    page.mouse.click(box[0] + 2, box[1] + 20)  # the first bar: the first line of all three files
+    page.wait_for_function(f"text => ({MARKED})() === text", arg=written[0])
+    assert "files=" in page.url and "at=" in page.url

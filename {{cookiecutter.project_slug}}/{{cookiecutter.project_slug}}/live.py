@@ -19,6 +19,7 @@ from .streams import follow
 from .tailer import Tailer
 
 Opened = tuple[Iterator[bytes], Callable[[], None]]  # a stream's events, and what ends it
+MERGED = "files="  # a P/streams subscription's path for several logs merged: files=a.log,b.log
 
 
 def _cursor(last_event_id: str) -> Cursor | None:
@@ -89,19 +90,27 @@ def stream(path: str | None) -> Response:
 
 def merged_stream() -> Response:
     """``P/stream?files=a.log,b.log``: the files' live lines as one stream, merged by time (``interleave``)."""
+    last_event_id = request.headers.get("Last-Event-ID", "").strip()
+    events, end = open_merged(request.args.getlist("files"), last_event_id, request.args.get("level"))
+    return services().watched(events, end)
+
+
+def open_merged(files: list[str], last_event_id: str, level: str | None) -> Opened:
+    """The merged stream of the files ``files=`` names (``merged.named_files``), after ``last_event_id``."""
     here = services()
-    files = merged.named_files(request.args.getlist("files"), here.paths)
-    resumes = interleave.resumed(request.headers.get("Last-Event-ID", "").strip(), len(files))
+    named = merged.named_files(files, here.paths)
+    resumes = interleave.resumed(last_event_id, len(named))
     opened: list[tuple[str, Opened]] = []
     try:
-        for log_file, (event_id, _sent) in zip(files, resumes, strict=True):
-            opened.append((log_file.name, open_stream(log_file.name, event_id, request.args.get("level"))))
+        for log_file, (event_id, _sent) in zip(named, resumes, strict=True):
+            opened.append((log_file.name, open_stream(log_file.name, event_id, level)))
     except Refused:
         for _name, (_events, end) in opened:
             end()
         raise
+    opts = here.opts
     beaten = beats_for(request.environ)
-    return here.watched(interleave.stream(opened, resumes, here.opts.retry_ms, here.opts.heartbeat_seconds, beaten))
+    return interleave.stream(opened, resumes, opts.retry_ms, opts.heartbeat_seconds, beaten), lambda: None
 
 
 def many_streams() -> Response:
@@ -110,12 +119,19 @@ def many_streams() -> Response:
     opened: list[Opened] = []
     for subscription in wanted:
         try:
-            opened.append(open_stream(subscription.path or None, subscription.cursor, subscription.level))
+            opened.append(_subscribed(subscription))
         except Refused as refusal:
             opened.append((iter([sse.failed(refusal.status, refusal.message)]), lambda: None))
     opts = services().opts
-    merged = multiplex.merged(opened, opts.retry_ms, opts.heartbeat_seconds, beats_for(request.environ))
-    return services().watched(merged)
+    together = multiplex.merged(opened, opts.retry_ms, opts.heartbeat_seconds, beats_for(request.environ))
+    return services().watched(together)
+
+
+def _subscribed(subscription: multiplex.Subscription) -> Opened:
+    """A subscription's stream: a log, the demo stream, or several logs merged (its path ``files=a.log,b.log``)."""
+    if subscription.path.startswith(MERGED):
+        return open_merged([subscription.path.removeprefix(MERGED)], subscription.cursor, subscription.level)
+    return open_stream(subscription.path or None, subscription.cursor, subscription.level)
 
 
 def register(blueprint: Blueprint) -> None:

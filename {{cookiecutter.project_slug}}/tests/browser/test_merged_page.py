@@ -107,3 +107,21 @@ def test_the_merged_pages_timeline_counts_every_file_and_a_click_opens_its_line(
     page.mouse.click(box[0] + 2, box[1] + 20)  # the first bar: the first line of all three files
     page.wait_for_function(f"text => ({MARKED})() === text", arg=written[0])
     assert "files=" in page.url and "at=" in page.url
+
+
+def test_eight_merged_tabs_share_the_browsers_one_connection(context, log_dir):
+    """Each on its own connection, six would hold all a browser opens to a host: the seventh, and the index, would
+    wait. On the shared one, all follow live and the index loads at once."""
+    written = write(log_dir, 0, 30)
+    tabs = []
+    for _ in range(8):
+        tab = context.new_page()
+        open_merged(tab)
+        tabs.append(tab)
+    written += write(log_dir, 30, 33)
+    for tab in tabs:
+        wait_for_line(tab, written[-1])
+        assert shown(tab) == written
+    index = context.new_page()
+    index.goto(f"{PREFIX}/", timeout=5000)
+    assert index.is_visible("#merge button[type=submit]")

@@ -50,7 +50,7 @@ def timeline_of(path: str) -> Response:
 
 def timeline_of_files() -> Response:
     """``P/timeline?files=a.log,b.log``: the timeline of several files (and their siblings) together."""
-    logs = merged.named_files(request.args.getlist("files"), services().paths)
+    logs = merged.local(merged.named_files(request.args.getlist("files"), services().paths))
     return _answer(",".join(log_file.name for log_file in logs), [log_file.path for log_file in logs])
 
 

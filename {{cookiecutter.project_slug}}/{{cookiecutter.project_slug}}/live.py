@@ -98,12 +98,15 @@ def merged_stream() -> Response:
 def open_merged(files: list[str], last_event_id: str, level: str | None) -> Opened:
     """The merged stream of the files ``files=`` names (``merged.named_files``), after ``last_event_id``."""
     here = services()
-    named = merged.named_files(files, here.paths)
+    named = merged.named_files(files, here.paths, lambda entry: here.cluster.elsewhere(entry, request.headers)[0])
     resumes = interleave.resumed(last_event_id, len(named))
     opened: list[tuple[str, Opened]] = []
     try:
-        for log_file, (event_id, _sent) in zip(named, resumes, strict=True):
-            opened.append((log_file.name, open_stream(log_file.name, event_id, level)))
+        for entry, (event_id, _sent) in zip(named, resumes, strict=True):
+            try:
+                opened.append((entry.name, open_stream(entry.name, event_id, level)))
+            except Refused as refusal:  # another node's, most likely: say which
+                raise Refused(refusal.status, f"{entry.name[:80]!r}: {refusal.message}") from None
     except Refused:
         for _name, (_events, end) in opened:
             end()

@@ -18,7 +18,7 @@ import heapq
 import html
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from .moments import LineTimes, time_of
@@ -32,26 +32,53 @@ _FILE = re.compile(r' data-file="([^"]*)"')
 _TAGS = re.compile(r"<[^>]+>")
 
 
-def named_files(values: list[str], paths: AllowedPaths) -> list[LogFile]:
+@dataclass(frozen=True)
+class Named:
+    """A file ``files=`` names: as the page shows it (``@node/path`` for another node's), and this node's file."""
+
+    name: str
+    log_file: LogFile | None  # None: another node's
+
+
+def named_files(
+    values: list[str], paths: AllowedPaths, elsewhere: Callable[[str], str | None] | None = None
+) -> list[Named]:
     """The files ``files=`` names (one value of comma-separated entries, or several: a form's ticked boxes), in
-    its order (a glob's matches by name); ``Refused`` naming what it refuses."""
+    its order (a glob's matches by name); ``Refused`` naming what it refuses. ``elsewhere`` says which other
+    node an ``@node/path`` entry names (None: this one); without it, such entries are refused."""
     text = ",".join(values)
     if not text.strip():
         raise Refused(400, f"files= names no file: expected files=a.log,b.log (at most {MAX_FILES}) or a glob")
-    found: dict[str, LogFile] = {}
+    found: dict[str, Named] = {}
     for entry in (part.strip() for part in text.split(",")):
         if not entry:
             raise Refused(400, f"files={text[:80]!r} has an empty entry")
-        for log_file in _globbed(entry, paths) if any(c in entry for c in _WILDCARDS) else [_one(entry, paths)]:
-            found.setdefault(str(log_file.path), log_file)
+        for named in _named(entry, paths, elsewhere):
+            found.setdefault(str(named.log_file.path) if named.log_file else named.name, named)
     if len(found) > MAX_FILES:
         raise Refused(400, f"files= names {len(found)} files: at most {MAX_FILES} can be merged")
     return list(found.values())
 
 
-def _one(entry: str, paths: AllowedPaths) -> LogFile:
+def _named(entry: str, paths: AllowedPaths, elsewhere: Callable[[str], str | None] | None) -> list[Named]:
     if entry.startswith("@"):
-        raise Refused(400, f"{entry[:80]!r}: another node's file cannot be merged with these yet")
+        if elsewhere is None:
+            said = "another node's file is merged live, not yet read back, searched or counted"
+            raise Refused(400, f"{entry[:80]!r}: {said}")
+        node = elsewhere(entry)
+        if node is not None:
+            return [Named(entry, None)]
+        entry = entry.partition("/")[2]  # this node's own
+    files = _globbed(entry, paths) if any(c in entry for c in _WILDCARDS) else [_one(entry, paths)]
+    return [Named(log_file.name, log_file) for log_file in files]
+
+
+def local(named: list[Named]) -> list[LogFile]:
+    """This node's files among ``named`` (the routes that do not reach other nodes refuse the others)."""
+    return [entry.log_file for entry in named if entry.log_file is not None]
+
+
+def _one(entry: str, paths: AllowedPaths) -> LogFile:
     try:
         return paths.resolve(entry)
     except PathRefused as refusal:

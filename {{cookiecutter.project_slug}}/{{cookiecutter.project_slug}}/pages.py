@@ -63,6 +63,8 @@ def viewer_page(name: str | None, at: str | None, files: list[str] | None = None
         title=services().title,
         line_cap=services().opts.line_cap,
         merge=_merge_glob(name) if name and not node else None,
+        # Several files, all of this node: read back, searched and counted here (another node's: live only).
+        files_here=bool(files) and not any(file.startswith("@") for file in files),
     )
 
 
@@ -75,8 +77,10 @@ def _merge_glob(name: str) -> str:
 
 def view(path: str | None) -> str:
     if path is None and request.args.getlist("files"):
-        named = merged.named_files(request.args.getlist("files"), services().paths)
-        return viewer_page(None, request.args.get("at"), [log_file.name for log_file in named])
+        cluster = services().cluster
+        elsewhere = lambda entry: cluster.elsewhere(entry, request.headers)[0]  # noqa: E731
+        named = merged.named_files(request.args.getlist("files"), services().paths, elsewhere)
+        return viewer_page(None, request.args.get("at"), [entry.name for entry in named])
     log_file = services().paths.resolve(path) if path is not None else None
     name = log_file.name if log_file else None
     if name and services().cluster.enabled:

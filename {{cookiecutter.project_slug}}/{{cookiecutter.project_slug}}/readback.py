@@ -88,7 +88,7 @@ def lines(path: str) -> Response:
 
 def merged_lines() -> Response:
     """``P/lines?files=a.log,b.log``: the lines of several files merged by time (``merged``)."""
-    files = merged.named_files(request.args.getlist("files"), services().paths)
+    files = merged.local(merged.named_files(request.args.getlist("files"), services().paths))
     at, backwards, count, floor = _asked()
     stamped, first, last = [], True, True
     for order, (log_file, found) in enumerate(_read_files(files, at, backwards, count)):

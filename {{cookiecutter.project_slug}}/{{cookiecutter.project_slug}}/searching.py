@@ -51,7 +51,7 @@ def search_log(path: str) -> Response:
 
 def search_merged() -> Response:
     """``P/search?files=a.log,b.log``: every file and its siblings searched; the matches in time order."""
-    logs = merged.named_files(request.args.getlist("files"), services().paths)
+    logs = merged.local(merged.named_files(request.args.getlist("files"), services().paths))
     return _searched(logs, *_query(), in_time_order=True)
 
 

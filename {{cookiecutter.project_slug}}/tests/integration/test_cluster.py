@@ -251,3 +251,28 @@ def test_a_peer_serves_the_relay_only_what_it_would_serve_the_browser(tmp_path: 
         else:
             assert to_c.status == 200 and b">from c<" in to_c.body
             assert groups(a, auth=None)["node-c"] == ("up", [f"{PREFIX}/view/@node-c/c.log"])
+
+
+def test_a_file_of_another_node_merges_live_with_this_nodes(trio):
+    a, _b, c = trio
+    (a.log_dir / "front.log").write_text("")
+    (c.log_dir / "back.log").write_text("")
+    path = f"{PREFIX}/stream/?files=front.log,@node-c/back.log"
+    with EventSource(a.address, path, AUTH) as source:
+        expected = []
+        for i in range(60):
+            log = (a.log_dir / "front.log") if i % 2 == 0 else (c.log_dir / "back.log")
+            line = f"2026-11-25 03:00:{i:02d},000 INFO {log.name}: request {i}"
+            expected.append(line)
+            append_lines(log, [line])
+        got: list[str] = []
+        files: list[str] = []
+        for event in source.events(within=20):
+            got += event.lines
+            files += re.findall(r'data-file="([^"]+)"', event.data)
+            if len(got) >= 60:
+                break
+        assert got == expected
+        assert files == ["front.log", "@node-c/back.log"] * 30
+    refused = fetch(a.address, f"{PREFIX}/lines?files=front.log,@node-c/back.log")
+    assert refused.status == 400 and b"not yet read back" in refused.body

@@ -9,7 +9,10 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import quote
 
+import gevent
 import pytest
+
+from {{ cookiecutter.project_slug }} import interleave
 
 LINE = re.compile(r'<div class="l" data-at="([^"]+)"(?: data-level="\w+")? data-file="([^"]+)">(.*?)</div>')
 
@@ -136,3 +139,37 @@ def test_a_search_of_several_files_and_their_siblings_gives_its_matches_in_time_
     assert found == expected and len(found) == 111  # request 1, 10-19, 100-199
     rotated = client.get(f"/logs/search?{FILES}&q=rotated").get_data(as_text=True)
     assert [name for _at, name, _text in LINE.findall(rotated)] == ["worker.log.1.gz"]
+
+
+def _opened(*events: str):
+    """A file's stream that gives these events, then waits (as a quiet log's does)."""
+
+    def stream():
+        yield "retry: 1000\n\n"
+        yield from events
+        gevent.sleep(3600)
+
+    return stream(), lambda: None
+
+
+def _event(event_id: str, *seconds: int) -> str:
+    return (
+        f"id: {event_id}\n"
+        + "".join(
+            f'data: <div class="l" data-at="{event_id}~{second:x}">{stamp(second * 1000)} INFO x: at {second}</div>\n'
+            for second in seconds
+        )
+        + "\n"
+    )
+
+
+def test_a_resumed_merge_counts_the_lines_it_had_sent_of_an_event_it_sends_the_rest_of():
+    """Resumed after 1 line of a's event of 3 (t 1, 3, 5) went out, with b's line at t 4: 3 and 4 go out, 5 waits
+    for b; the cursor says 2 lines of that event are out, not 1 (else a resume would send 3 again)."""
+    files = [("a.log", _opened(_event("a1", 1, 3, 5))), ("b.log", _opened(_event("b1", 4)))]
+    merged_events = interleave.stream(files, interleave.resumed("a0+1,", 2), 1000, 15.0, True)
+    assert next(merged_events).startswith(b"retry:")
+    event = next(merged_events).decode()
+    assert event.startswith("id: a0+2,b1\n")
+    assert [line.rpartition(": ")[2] for line in re.findall(r">([^<]*)</div>", event)] == ["at 3", "at 4"]
+    merged_events.close()

@@ -106,8 +106,9 @@ def _take(file: _File, kind: str, payload: tuple) -> list[bytes]:
         name, data = payload
         return [sse.event(f"{file.name}: {data}", name=name).encode()]
     event_id, elements = payload if kind == "lines" else (payload[0], [])
-    if file.skip:  # lines a resume had sent already
-        dropped = min(file.skip, len(elements))
+    count, dropped = len(elements), 0
+    if file.skip and not file.events:  # lines a resume had sent already: counted as sent again
+        dropped = min(file.skip, count)
         file.skip -= dropped
         elements = elements[dropped:]
     if not elements:  # nothing of it to send (or an id alone: lines a level filter dropped)
@@ -116,13 +117,15 @@ def _take(file: _File, kind: str, payload: tuple) -> list[bytes]:
         else:
             file.event_id = event_id
         return []
+    if not file.events:
+        file.sent = dropped  # of this event, now the oldest not all sent
     arrived = time.monotonic()
     texts = [merged.text_of(element) for element in elements]
     for line in merged.stamped(0, texts, elements, file.times, file.last):
         file.waiting.append((line.moment, arrived, line.element))
         file.last = line.moment
         file.latest = max(file.latest, line.moment)
-    file.events.append([event_id, len(elements)])
+    file.events.append([event_id, count])
     return []
 
 

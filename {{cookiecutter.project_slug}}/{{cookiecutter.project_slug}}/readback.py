@@ -93,8 +93,9 @@ def merged_lines() -> Response:
     stamped, first, last = [], True, True
     for order, (log_file, found) in enumerate(_read_files(files, at, backwards, count)):
         texts, elements = _shown(found, floor, log_file.name)
-        before = _record_moment(found.path, found.starts[0]) if found.lines else None
         times = LineTimes(os.stat(found.path).st_mtime)
+        continued = found.lines and times.of(found.lines[0]) is None  # it starts inside a record: read its time
+        before = _record_moment(found.path, found.starts[0]) if continued else None
         stamped.append(merged.stamped(order, texts, elements, times, before))
         first, last = first and found.at_first, last and found.at_last
     lines = list(merged.merged(stamped))

@@ -110,7 +110,7 @@ def test_a_glob_in_one_directory_names_its_files(client, log_dir):
         ("files=*/api.log", 400, "a glob may only be in the file name"),
         ("files=main.log&from=12", 400, "a byte offset is a place in one file"),
         ("files=main.log&from=start&before=start", 400, "not both"),
-        ("files=@node-b/app.log", 400, "another node's file"),
+        ("files=@node-b/app.log", 404, "'@node-b/': no node is named node-b"),
     ],
 )
 def test_what_cannot_be_merged_is_refused_naming_the_entry(client, log_dir, query, status, said):

@@ -50,7 +50,11 @@ def timeline_of(path: str) -> Response:
 
 def timeline_of_files() -> Response:
     """``P/timeline?files=a.log,b.log``: the timeline of several files (and their siblings) together."""
-    logs = merged.local(merged.named_files(request.args.getlist("files"), services().paths))
+    named = services().named_files(request.args.getlist("files"))
+    far = [entry.name for entry in named if entry.log_file is None]
+    if far:
+        abort(400, f"{far[0][:80]!r}: a timeline of several files counts this node's; another node's has its own")
+    logs = merged.local(named)
     return _answer(",".join(log_file.name for log_file in logs), [log_file.path for log_file in logs])
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 from flask import Blueprint, Response, request
 
-from . import interleave, levels, merged, multiplex, relay, sse
+from . import interleave, levels, multiplex, relay, sse
 from .clients import beats_for
 from .cursor import Cursor
 from .demo import demo_stream
@@ -98,7 +98,7 @@ def merged_stream() -> Response:
 def open_merged(files: list[str], last_event_id: str, level: str | None) -> Opened:
     """The merged stream of the files ``files=`` names (``merged.named_files``), after ``last_event_id``."""
     here = services()
-    named = merged.named_files(files, here.paths, lambda entry: here.cluster.elsewhere(entry, request.headers)[0])
+    named = here.named_files(files)
     resumes = interleave.resumed(last_event_id, len(named))
     opened: list[tuple[str, Opened]] = []
     try:

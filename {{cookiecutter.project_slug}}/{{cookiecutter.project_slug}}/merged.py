@@ -21,14 +21,12 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from .moments import LineTimes, time_of
+from .moments import LineTimes
 from .paths import AllowedPaths, LogFile, PathRefused
 from .refused import Refused
-from .search import EVENT_LINES
 
 MAX_FILES = 16
 _WILDCARDS = "*?["
-_FILE = re.compile(r' data-file="([^"]*)"')
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -40,12 +38,10 @@ class Named:
     log_file: LogFile | None  # None: another node's
 
 
-def named_files(
-    values: list[str], paths: AllowedPaths, elsewhere: Callable[[str], str | None] | None = None
-) -> list[Named]:
+def named_files(values: list[str], paths: AllowedPaths, elsewhere: Callable[[str], str | None]) -> list[Named]:
     """The files ``files=`` names (one value of comma-separated entries, or several: a form's ticked boxes), in
     its order (a glob's matches by name); ``Refused`` naming what it refuses. ``elsewhere`` says which other
-    node an ``@node/path`` entry names (None: this one); without it, such entries are refused."""
+    node an ``@node/path`` entry names (None: this one)."""
     text = ",".join(values)
     if not text.strip():
         raise Refused(400, f"files= names no file: expected files=a.log,b.log (at most {MAX_FILES}) or a glob")
@@ -60,13 +56,9 @@ def named_files(
     return list(found.values())
 
 
-def _named(entry: str, paths: AllowedPaths, elsewhere: Callable[[str], str | None] | None) -> list[Named]:
+def _named(entry: str, paths: AllowedPaths, elsewhere: Callable[[str], str | None]) -> list[Named]:
     if entry.startswith("@"):
-        if elsewhere is None:
-            said = "another node's file is merged live, not yet read back, searched or counted"
-            raise Refused(400, f"{entry[:80]!r}: {said}")
-        node = elsewhere(entry)
-        if node is not None:
+        if elsewhere(entry) is not None:
             return [Named(entry, None)]
         entry = entry.partition("/")[2]  # this node's own
     files = _globbed(entry, paths) if any(c in entry for c in _WILDCARDS) else [_one(entry, paths)]
@@ -74,7 +66,7 @@ def _named(entry: str, paths: AllowedPaths, elsewhere: Callable[[str], str | Non
 
 
 def local(named: list[Named]) -> list[LogFile]:
-    """This node's files among ``named`` (the routes that do not reach other nodes refuse the others)."""
+    """This node's files among ``named``."""
     return [entry.log_file for entry in named if entry.log_file is not None]
 
 
@@ -120,6 +112,19 @@ class Stamped:
     element: str
 
 
+@dataclass
+class Read:
+    """One file's lines read back for a merge: text and elements, the times of its lines, the time of the record
+    the first one continues (None: unknown), and whether they reach the file's first and last lines."""
+
+    texts: list[str]
+    elements: list[str]
+    times: LineTimes
+    before: float | None
+    first: bool
+    last: bool
+
+
 def stamped(order: int, texts: list[str], elements: list[str], times: LineTimes, before: float | None) -> list[Stamped]:
     """A file's lines (text and element) with their times (``times``: the file's): a line without a stamp takes
     the one before it (the first lines, ``before``: the time of the record they continue; without one, the first
@@ -136,31 +141,6 @@ def stamped(order: int, texts: list[str], elements: list[str], times: LineTimes,
 def merged(files: Iterable[list[Stamped]]) -> Iterator[Stamped]:
     """The lines of every file in time order, ties in the files' order, each file's own order kept."""
     return heapq.merge(*files, key=lambda line: (line.moment, line.order))
-
-
-def matches_in_time_order(events: Iterator[bytes]) -> Iterator[bytes]:
-    """A search's events with its matches held back until it is done, then sent in time order (a match without a
-    stamp takes the time of the match before it in its file); progress goes out as it comes."""
-    found: list[tuple[float, int, str]] = []
-    last: dict[str, float] = {}
-    for chunk in events:
-        for block in chunk.decode().split("\n\n"):
-            if not block.startswith("data: "):  # a comment, progress, or done: as it comes (after the matches)
-                if block.startswith("event: done"):
-                    found.sort(key=lambda match: match[:2])
-                    for first in range(0, len(found), EVENT_LINES):
-                        elements = (element for _moment, _order, element in found[first : first + EVENT_LINES])
-                        yield ("".join(f"data: {element}\n" for element in elements) + "\n").encode()
-                if block:
-                    yield (block + "\n\n").encode()
-                continue
-            for element in (line.removeprefix("data: ") for line in block.split("\n")):
-                file = _FILE.search(element)
-                key = file.group(1) if file else ""
-                moment = time_of(text_of(element))
-                moment = moment if moment is not None else last.get(key, float("-inf"))
-                last[key] = moment
-                found.append((moment, len(found), element))
 
 
 def text_of(element: str) -> str:

@@ -77,6 +77,11 @@ def parse_moment(text: str) -> float | None:
         raise MomentRefused(400, f"{text[:40]!r} is not a valid time: {error}") from None
 
 
+def exact(moment: float) -> str:
+    """``moment`` as an ISO 8601 ``<at>`` time to the microsecond, in UTC (``parse_moment`` reads it back)."""
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="microseconds")
+
+
 def _zone(text: str | None) -> timezone | None:
     if not text:
         return None

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from . import family, history, levels, merged, peers
+from . import family, history, levels, peers
+from .merged import Named
 from .services import services
 
 
@@ -46,7 +47,7 @@ def files() -> Response:
     return jsonify(node=services().cluster.node_name, files=listed)
 
 
-def viewer_page(name: str | None, at: str | None, files: list[str] | None = None) -> str:
+def viewer_page(name: str | None, at: str | None, files: list[Named] | None = None) -> str:
     """The viewer of ``name`` (``@node/path`` in a cluster: the page's requests reach that node), or of several
     ``files`` merged by time."""
     if at is not None and (name is not None or files):
@@ -55,7 +56,7 @@ def viewer_page(name: str | None, at: str | None, files: list[str] | None = None
     return render_template(
         "log_viewer/viewer.html",
         path=name,
-        files=",".join(files) if files else None,
+        files=",".join(entry.name for entry in files) if files else None,
         node=f"@{node}/" if node else "",
         at=at if name or files else None,
         level=levels.parse_level(request.args.get("level")),
@@ -63,8 +64,8 @@ def viewer_page(name: str | None, at: str | None, files: list[str] | None = None
         title=services().title,
         line_cap=services().opts.line_cap,
         merge=_merge_glob(name) if name and not node else None,
-        # Several files, all of this node: read back, searched and counted here (another node's: live only).
-        files_here=bool(files) and not any(file.startswith("@") for file in files),
+        # Several files, all of this node: a timeline counts them (another node's file has its own).
+        files_here=bool(files) and all(entry.log_file for entry in files),
     )
 
 
@@ -77,10 +78,8 @@ def _merge_glob(name: str) -> str:
 
 def view(path: str | None) -> str:
     if path is None and request.args.getlist("files"):
-        cluster = services().cluster
-        elsewhere = lambda entry: cluster.elsewhere(entry, request.headers)[0]  # noqa: E731
-        named = merged.named_files(request.args.getlist("files"), services().paths, elsewhere)
-        return viewer_page(None, request.args.get("at"), [entry.name for entry in named])
+        named = services().named_files(request.args.getlist("files"))
+        return viewer_page(None, request.args.get("at"), named)
     log_file = services().paths.resolve(path) if path is not None else None
     name = log_file.name if log_file else None
     if name and services().cluster.enabled:

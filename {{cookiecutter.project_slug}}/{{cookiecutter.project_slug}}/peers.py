@@ -50,6 +50,7 @@ RETURNED = frozenset(
         "X-Log-File",
         "X-Log-First",
         "X-Log-Last",
+        "X-Log-Time",
         "WWW-Authenticate",
     )
 )
@@ -148,6 +149,13 @@ class Answer:
         """The body as text (an error page, a file list), read whole up to ``limit`` bytes."""
         try:
             return self._response.read(limit).decode("utf-8", "replace")
+        finally:
+            self.close()
+
+    def whole(self) -> bytes:
+        """The body read whole (an answer of lines, bounded by the route that gives it)."""
+        try:
+            return self._response.read()
         finally:
             self.close()
 
@@ -311,9 +319,10 @@ class Cluster:
         connection.sock.settimeout(self.read_timeout)
         return Answer(node, connection, response)
 
-    def target(self, route: str, path: str, query: bytes) -> str:
-        """The peer's URL for ``route`` (``stream``, ``lines``...) of its own ``path``, with this query."""
-        url = f"{self.prefix}/{route}/{quote(path, safe='/')}"
+    def target(self, route: str, path: str | None, query: bytes) -> str:
+        """The peer's URL for ``route`` (``stream``, ``lines``...) of its own ``path`` (None: of ``files=``),
+        with this query."""
+        url = f"{self.prefix}/{route}" + (f"/{quote(path, safe='/')}" if path is not None else "")
         return f"{url}?{query.decode('latin-1')}" if query else url
 
 

@@ -8,12 +8,11 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, request, send_file
 
-from . import history, levels, merged, sse
+from . import afar, history, levels, merged, sse
 from .cursor import Cursor, positions
-from .moments import LineTimes, first_at_or_after, time_of
+from .moments import LineTimes, exact, first_at_or_after, time_of
 from .params import limit
-from .paths import LogFile
-from .refused import reason
+from .refused import Refused, reason
 from .services import services
 
 MAX_LINES = 5000  # lines one request may ask for
@@ -83,22 +82,20 @@ def lines(path: str) -> Response:
     response = _answer(_shown(found, floor)[1], found.at_first, found.at_last)
     # Which file held them (a rotated sibling, after rotation).
     response.headers["X-Log-File"] = (Path(log_file.name).parent / Path(holder).name).as_posix()
+    moment = _first_moment(found, LineTimes(os.stat(found.path).st_mtime))
+    if moment is not None:  # the time of the record the first line belongs to: where a merge puts it
+        response.headers["X-Log-Time"] = repr(moment)
     return response
 
 
 def merged_lines() -> Response:
-    """``P/lines?files=a.log,b.log``: the lines of several files merged by time (``merged``)."""
-    files = merged.local(merged.named_files(request.args.getlist("files"), services().paths))
+    """``P/lines?files=a.log,@node-b/b.log``: the lines of several files merged by time (``merged``), another
+    node's asked of that node (``afar``)."""
+    named = services().named_files(request.args.getlist("files"))
     at, backwards, count, floor = _asked()
-    stamped, first, last = [], True, True
-    for order, (log_file, found) in enumerate(_read_files(files, at, backwards, count)):
-        texts, elements = _shown(found, floor, log_file.name)
-        times = LineTimes(os.stat(found.path).st_mtime)
-        continued = found.lines and times.of(found.lines[0]) is None  # it starts inside a record: read its time
-        before = _record_moment(found.path, found.starts[0]) if continued else None
-        stamped.append(merged.stamped(order, texts, elements, times, before))
-        first, last = first and found.at_first, last and found.at_last
-    lines = list(merged.merged(stamped))
+    reads = _read_files(named, at, backwards, count, floor)
+    lines = list(merged.merged(_stamped(reads)))
+    first, last = all(read.first for read in reads), all(read.last for read in reads)
     from_the_end = backwards or at is None
     kept = lines[-count:] if from_the_end else lines[:count]
     if len(kept) < len(lines):  # lines left out at one end: the answer does not reach that end
@@ -106,42 +103,101 @@ def merged_lines() -> Response:
     return _answer([line.element for line in kept], first, last)
 
 
+def _stamped(reads: list[merged.Read]) -> list[list[merged.Stamped]]:
+    return [merged.stamped(order, r.texts, r.elements, r.times, r.before) for order, r in enumerate(reads)]
+
+
+Place = float | str | None  # where a file of a merge is read: a time, the start, or (None) the end
+
+
 def _read_files(
-    files: list[LogFile], at: history.At | None, backwards: bool, count: int
-) -> list[tuple[LogFile, history.Lines]]:
+    named: list[merged.Named], at: history.At | None, backwards: bool, count: int, floor: str | None
+) -> list[merged.Read]:
     """``count`` lines of each file around ``at``: a time is each file's own place; a line's position is its
     file's, and the time of that line every other file's (those named before it: lines of that time before it)."""
     if isinstance(at, int):
         abort(400, "a byte offset is a place in one file: with files=, ask for a time or a line's position")
-    anchor, moment = None, at if isinstance(at, float) else None
+    anchor, moment, reads = None, at if isinstance(at, float) else None, {}
     if isinstance(at, Cursor):
-        anchor, holder, position = _holder(files, at)
-        moment = _record_moment(services().unpacker.plain(holder)[0], position)
-    found = []
-    for order, log_file in enumerate(files):
-        path = str(log_file.path)
+        anchor, reads[anchor], moment = _anchored(named, at, backwards, count, floor)
+    far = []
+    for order, entry in enumerate(named):
         if order == anchor:
-            found.append((log_file, _read_at(holder, position, backwards, count)))
-        elif at is None:
-            found.append((log_file, history.read_last(path, count, services().opts.max_line_length)))
+            continue
+        tie = _AFTER if anchor is not None and order < anchor else 0.0
+        place = None if at is None else history.START if at == history.START or moment is None else moment + tie
+        if entry.log_file is None:
+            far.append((order, afar.afar(entry), _asked_of_node(place, backwards, count, floor)))
         else:
-            tie = _AFTER if anchor is not None and order < anchor else 0.0
-            start = 0 if at == history.START or moment is None else first_at_or_after(path, moment + tie)
-            found.append((log_file, _read_at(path, start, backwards, count)))
-    return found
+            reads[order] = _local(entry, _read_place(entry.log_file.path, place, backwards, count), floor)
+    asks = [(file, asked) for _order, file, asked in far]
+    for (order, _file, _asked), read in zip(far, afar.read_all(services().cluster, asks, request.headers), strict=True):
+        reads[order] = read
+    return [reads[order] for order in range(len(named))]
 
 
-def _holder(files: list[LogFile], at: Cursor) -> tuple[int, str, int]:
-    """Which of the files a line's position is in (its order), the file that holds it, and the line's start."""
+def _anchored(
+    named: list[merged.Named], at: Cursor, backwards: bool, count: int, floor: str | None
+) -> tuple[int, merged.Read, float | None]:
+    """Which of the files a line's position is in (its order), its lines there, and the time of its record:
+    this node's files are looked in first, then each other node is asked of its own."""
     refusal = None
-    for order, log_file in enumerate(files):
+    for order, entry in enumerate(named):
+        if entry.log_file is None:
+            continue
         try:
-            holder, position = history.locate(log_file.path, at)
-            return order, holder, position
+            holder, position = history.locate(entry.log_file.path, at)
         except history.AtRefused as refused:
             if refused.status == 410 and refusal is None:  # its file, but the line is gone
                 refusal = refused
+            continue
+        moment = _record_moment(services().unpacker.plain(holder)[0], position)
+        return order, _local(entry, _read_at(holder, position, backwards, count), floor), moment
+    cluster, text = services().cluster, at.encode()
+    for order, entry in enumerate(named):
+        if entry.log_file is not None:
+            continue
+        file = afar.afar(entry)
+        try:
+            moment = afar.read(cluster, file, {"from": text, "limit": "1"}, request.headers).before
+        except Refused as refused:
+            if refused.status != 400 and refusal is None:  # its file but gone, or its node silent
+                refusal = refused
+            continue
+        asked = {"before" if backwards else "from": text, "limit": str(count)} | ({"level": floor} if floor else {})
+        return order, afar.read(cluster, file, asked, request.headers), moment
     raise refusal or history.AtRefused(400, "that position belongs to none of these files")
+
+
+def _asked_of_node(place: Place, backwards: bool, count: int, floor: str | None) -> dict[str, str]:
+    """The query that reads another node's file of a merge at ``place``."""
+    asked = {"limit": str(count)} | ({"level": floor} if floor else {})
+    if place is not None:
+        asked["before" if backwards else "from"] = place if isinstance(place, str) else exact(place)
+    return asked
+
+
+def _read_place(path: Path, place: Place, backwards: bool, count: int) -> history.Lines:
+    """``count`` lines of this node's file at ``place``."""
+    if place is None:
+        return history.read_last(str(path), count, services().opts.max_line_length)
+    start = 0 if place == history.START else first_at_or_after(str(path), place)
+    return _read_at(str(path), start, backwards, count)
+
+
+def _local(entry: merged.Named, found: history.Lines, floor: str | None) -> merged.Read:
+    """This node's lines read back, for a merge."""
+    texts, elements = _shown(found, floor, entry.name)
+    times = LineTimes(os.stat(found.path).st_mtime)
+    return merged.Read(texts, elements, times, _first_moment(found, times), found.at_first, found.at_last)
+
+
+def _first_moment(found: history.Lines, times: LineTimes) -> float | None:
+    """The time of the record the first line read belongs to: its stamp, or the record's it continues."""
+    if not found.lines:
+        return None
+    moment = times.of(found.lines[0])
+    return moment if moment is not None else _record_moment(found.path, found.starts[0])
 
 
 def _record_moment(source: str, position: int) -> float | None:

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, request
+from werkzeug.exceptions import HTTPException
 
-from . import levels, merged, ripgrep, search
+from . import afar, levels, merged_matches, ripgrep, search
 from .params import limit
-from .paths import LogFile
 from .services import services
 
 MAX_MATCHES = 100_000  # matches one search may ask for
@@ -29,30 +30,47 @@ def _query() -> tuple[search.Query, str]:
     return query, rg
 
 
-def _searched(logs: list[LogFile], query: search.Query, rg: str, in_time_order: bool = False) -> Response:
-    """The search of each log and its rotated siblings, as one event stream (in time order: merged)."""
+def _searched(logs: list[tuple[str, Path]], query: search.Query, rg: str) -> Iterator[bytes]:
+    """The search of each log (its name as its matches name it, its path) and its rotated siblings, as events
+    (a slot taken: ``_slot``)."""
+    files = [(Path(name).parent / file.name, file) for name, path in logs for file in search.files_to_search(path)]
+    names = [name.as_posix() for name, _file in files]
+    return search.search([file for _name, file in files], names, query, rg, services().opts.max_line_length)
+
+
+def _slot() -> None:
+    """One of the worker's search slots, or a 429 that says why not."""
     here = services()
-    files = [file for log_file in logs for file in search.files_to_search(log_file.path)]
-    names = [
-        (Path(log_file.name).parent / file.name).as_posix()
-        for log_file in logs
-        for file in search.files_to_search(log_file.path)
-    ]
     if not here.searches.acquire():
         abort(429, f"{here.opts.max_searches} searches are already running on this worker; try again when one ends")
-    events = search.search(files, names, query, rg, here.opts.max_line_length)
-    return here.watched(merged.matches_in_time_order(events) if in_time_order else events, here.searches.release)
 
 
 def search_log(path: str) -> Response:
     log_file = services().paths.resolve(path)
-    return _searched([log_file], *_query())
+    query, rg = _query()
+    _slot()
+    return services().watched(_searched([(log_file.name, log_file.path)], query, rg), services().searches.release)
 
 
 def search_merged() -> Response:
-    """``P/search?files=a.log,b.log``: every file and its siblings searched; the matches in time order."""
-    logs = merged.local(merged.named_files(request.args.getlist("files"), services().paths))
-    return _searched(logs, *_query(), in_time_order=True)
+    """``P/search?files=a.log,@node-b/b.log``: every file and its siblings searched, another node's by that node
+    (``afar``); the matches in time order."""
+    here = services()
+    named = here.named_files(request.args.getlist("files"))
+    query, rg = _query()
+    asked = {name: values for name, values in request.args.lists() if name != "files"}
+    far = [afar.afar(entry) for entry in named if entry.log_file is None]
+    answers = afar.searches(here.cluster, far, asked, request.headers) if far else []
+    try:
+        _slot()
+    except HTTPException:
+        for answer in answers:
+            answer.close()
+        raise
+    here_too = [(entry.name, entry.log_file.path) for entry in named if entry.log_file]
+    sources = [_searched(here_too, query, rg), *(afar.matches_of(answer) for answer in answers)]
+    events = merged_matches.matches_in_time_order(merged_matches.together(sources, query.limit), query.limit)
+    return here.watched(events, here.searches.release, *(answer.close for answer in answers))
 
 
 def register(blueprint: Blueprint) -> None:

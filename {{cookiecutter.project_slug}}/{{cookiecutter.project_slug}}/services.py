@@ -13,6 +13,7 @@ from .clients import Clients
 from .config import Settings
 from .feeds import Feeds
 from .indexes import Indexes
+from .merged import Named, named_files
 from .paths import AllowedPaths
 from .peers import Cluster
 from .slots import Slots
@@ -54,6 +55,15 @@ class Services:
             return current_app.extensions["log_viewer_state"]
         Path(self.opts.state_directory).mkdir(parents=True, exist_ok=True)
         return Path(self.opts.state_directory)
+
+    def named_files(self, values: list[str]) -> list[Named]:
+        """The files ``files=`` names in this request (``merged.named_files``), another node's among them; in a
+        cluster, this node's are named ``@node/path`` too (the page's requests may reach any node)."""
+        named = named_files(values, self.paths, lambda entry: self.cluster.elsewhere(entry, request.headers)[0])
+        if not self.cluster.enabled:
+            return named
+        here = f"@{self.cluster.node_name}/"
+        return [Named(here + entry.name, entry.log_file) if entry.log_file else entry for entry in named]
 
     def watched(self, events: Iterator[bytes], *closers: Callable[[], None]) -> Response:
         """An event stream whose client is watched (under gunicorn); ``closers`` run when it ends."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import AUTH, LINES, PREFIX, append_lines, shown, wait_for_line
+from helpers import AUTH, LINES, PREFIX, append_lines, read_back_to, shown, wait_for_line
 from servers import nodes
 
 pytestmark = pytest.mark.browser
@@ -44,5 +44,29 @@ def test_a_file_of_node_c_opened_from_node_as_index_follows_live(browser, tmp_pa
             c.start()
             wait_for_line(page, "written while c was down", timeout=30_000)
             assert shown(page) == ["served by c", "a needle on c", "live from c", "written while c was down"]
+        finally:
+            context.close()
+
+
+def test_a_merged_page_of_node_as_and_node_cs_files_reads_both_back_in_time_order(browser, tmp_path: Path):
+    with nodes(tmp_path) as (a, _b, c):
+        written = []
+        for i in range(1200):  # more than the two backlogs: the rest is read back, node C's through node A
+            log = (a.log_dir if i % 2 == 0 else c.log_dir) / "web.log"
+            written.append(f"2026-11-25 03:{i // 60:02d}:{i % 60:02d},000 INFO served {i} by {log.parent.name}")
+        for offset, log_dir in ((1, c.log_dir), (0, a.log_dir)):
+            append_lines(log_dir / "web.log", written[offset::2])
+        context = browser.new_context(
+            base_url=f"http://{a.address[0]}:{a.port}", http_credentials={"username": AUTH[0], "password": AUTH[1]}
+        )
+        try:
+            page = context.new_page()
+            page.goto(f"{PREFIX}/view/?files=@node-a/web.log,@node-c/web.log")
+            page.wait_for_selector("#status[data-state=live]")
+            wait_for_line(page, written[-1])
+            read_back_to(page, written[0])
+            assert shown(page) == written
+            tags = page.eval_on_selector_all("#log .l", "els => els.slice(0, 2).map(e => e.title)")
+            assert tags == ["@node-a/web.log", "@node-c/web.log"]
         finally:
             context.close()

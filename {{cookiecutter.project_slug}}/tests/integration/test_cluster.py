@@ -273,6 +273,50 @@ def test_a_file_of_another_node_merges_live_with_this_nodes(trio):
             if len(got) >= 60:
                 break
         assert got == expected
-        assert files == ["front.log", "@node-c/back.log"] * 30
-    refused = fetch(a.address, f"{PREFIX}/lines?files=front.log,@node-c/back.log")
-    assert refused.status == 400 and b"not yet read back" in refused.body
+        assert files == ["@node-a/front.log", "@node-c/back.log"] * 30  # this node's named as any node names it
+    refused = fetch(a.address, f"{PREFIX}/timeline?files=front.log,@node-c/back.log")
+    assert refused.status == 400 and b"has its own" in refused.body
+
+
+def shown(body: bytes) -> tuple[list[str], list[str], list[str]]:
+    """The texts, files and positions of the line elements of an answer of lines."""
+    elements = re.findall(r"<div ([^>]*)>(.*?)</div>", body.decode())
+    texts = [text for _attributes, text in elements]
+    files = [re.search(r'data-file="([^"]*)"', attributes).group(1) for attributes, _text in elements]
+    return texts, files, [re.search(r'data-at="([^"]*)"', attributes).group(1) for attributes, _text in elements]
+
+
+def test_a_file_of_another_node_is_read_back_and_searched_with_this_nodes(trio):
+    a, _b, c = trio
+    expected, owners = [], []
+    for i in range(60):
+        log, owner = (
+            (a.log_dir / "api.log", "@node-a/api.log") if i % 2 == 0 else (c.log_dir / "db.log", "@node-c/db.log")
+        )
+        record = [f"2026-11-25 04:00:{i:02d},000 INFO request {i}"] + (["  continued 21"] if i == 21 else [])
+        append_lines(log, record)
+        expected += record
+        owners += [owner] * len(record)
+    files = "files=api.log,@node-c/db.log"
+    texts, found_in, ats = shown(fetch(a.address, f"{PREFIX}/lines?{files}&limit=100").body)
+    assert (texts, found_in) == (expected, owners)
+
+    on_c = texts.index("  continued 21")  # node C's line, without a stamp: scrolled back from, and to
+    before = fetch(a.address, f"{PREFIX}/lines?{files}&before={ats[on_c]}&limit=6")
+    assert before.status == 200, before.body
+    assert shown(before.body)[0] == expected[on_c - 6 : on_c]
+    after = fetch(a.address, f"{PREFIX}/lines?{files}&from={ats[on_c]}&limit=4")
+    assert shown(after.body)[:2] == (expected[on_c : on_c + 4], owners[on_c : on_c + 4])
+    at_time = fetch(a.address, f"{PREFIX}/lines?{files}&from=2026-11-25T04:00:40&limit=3")
+    assert shown(at_time.body)[0] == [f"2026-11-25 04:00:{i},000 INFO request {i}" for i in (40, 41, 42)]
+    gone = fetch(a.address, f"{PREFIX}/lines?{files}&before=1f-0-0.0&limit=3")  # of no file of any node
+    assert gone.status == 410 and b"that line is gone" in gone.body
+
+    with EventSource(a.address, f"{PREFIX}/search?{files}&q=request+1", AUTH) as search:
+        events = list(search.events(within=20))
+    matched = [line for event in events for line in event.lines]
+    assert matched == [line for line in expected if "request 1" in line]  # 1, then 10 to 19: in time order
+    assert re.findall(r'data-file="([^"]+)"', "".join(e.data for e in events)) == [
+        "@node-c/db.log" if n % 2 else "@node-a/api.log" for n in (1, *range(10, 20))
+    ]
+    assert events[-1].name == "done" and json.loads(events[-1].data)["matches"] == 11

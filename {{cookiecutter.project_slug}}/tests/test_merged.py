@@ -128,6 +128,39 @@ def test_at_most_sixteen_files(client, log_dir):
     assert client.get(f"/logs/lines?files={names}").status_code == 200
 
 
+def test_a_time_before_a_rotation_is_read_in_the_rotated_sibling_that_holds_it(client, log_dir):
+    """app.log.2.gz, app.log.1 and app.log hold seconds 0-99, 100-199 and 200-299; other.log every half second
+    between."""
+    records = [f"{stamp(i * 1000)} INFO app: record {i}" for i in range(300)]
+    (log_dir / "app.log.2.gz").write_bytes(gzip.compress("".join(f"{r}\n" for r in records[:100]).encode()))
+    (log_dir / "app.log.1").write_text("".join(f"{r}\n" for r in records[100:200]))
+    (log_dir / "app.log").write_text("".join(f"{r}\n" for r in records[200:]))
+    (log_dir / "other.log").write_text("".join(f"{stamp(i * 1000 + 500)} INFO other: record {i}\n" for i in range(300)))
+
+    def one(query: str) -> tuple[list[str], str]:
+        answer = client.get(f"/logs/lines/app.log?{query}")
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        return re.findall(r"record (\d+)", answer.get_data(as_text=True)), answer.headers["X-Log-File"]
+
+    assert one("from=2026-11-25T03:00:50&limit=3") == (["50", "51", "52"], "app.log.2.gz")
+    assert one("before=2026-11-25T03:03:20&limit=2") == (["198", "199"], "app.log.1")  # up to the log's first line
+    assert one("from=2026-11-25T03:03:20&limit=2") == (["200", "201"], "app.log")
+    assert one("from=2026-11-25T03:01:39.5&limit=1") == (["100"], "app.log.1")  # after .2.gz's last: .1's first
+    found, _headers = read(client, "files=app.log,other.log&from=2026-11-25T03:01:40&limit=4")
+    assert [text.split(" INFO ")[1] for _at, _name, text in found] == [
+        "app: record 100",
+        "other: record 100",
+        "app: record 101",
+        "other: record 101",
+    ]
+    found, _headers = read(client, "files=app.log,other.log&before=2026-11-25T03:00:02&limit=3")
+    assert [text.split(" INFO ")[1] for _at, _name, text in found] == [
+        "other: record 0",
+        "app: record 1",
+        "other: record 1",
+    ]
+
+
 def test_a_search_of_several_files_and_their_siblings_gives_its_matches_in_time_order(client, writers, log_dir):
     with gzip.open(log_dir / "worker.log.1.gz", "wt") as old:
         old.write(f"{stamp(0)} INFO worker.log: request before all, rotated\n")

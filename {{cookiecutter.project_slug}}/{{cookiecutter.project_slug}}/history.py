@@ -16,7 +16,7 @@ from pathlib import Path
 from . import family
 from .cursor import Cursor, fingerprint_at
 from .family import open_log
-from .moments import first_at_or_after, parse_moment
+from .moments import parse_moment
 from .refused import Refused
 from .text import decode_lines
 
@@ -68,11 +68,10 @@ class Lines:
 
 
 def locate(log: Path, at: At) -> tuple[str, int]:
-    """The file holding ``at`` (the log or a rotated sibling) and the start of the line there."""
+    """The file holding ``at`` (the log or a rotated sibling) and the start of the line there (a time:
+    ``readback.at_time``)."""
     if at == START:
         return str(log), 0
-    if isinstance(at, float):
-        return str(log), _line_start(str(log), first_at_or_after(str(log), at))
     if isinstance(at, int):
         size = os.stat(log).st_size
         if at > size:

@@ -240,6 +240,13 @@ def _stamped(fd: int, offset: int, length: int, written: float) -> Iterator[tupl
         start = end + 1
 
 
+def first_stamped(path: str) -> int:
+    """The start of the first stamped line in the first blocks of ``path`` (its size: none there)."""
+    with open_log(path) as fh:
+        info = os.fstat(fh.fileno())
+        return next((start for _stamp, start in _stamped(fh.fileno(), 0, 2 * BLOCK, info.st_mtime)), info.st_size)
+
+
 def first_at_or_after(path: str, moment: float) -> int:
     """The start of the first line stamped at or after ``moment``: 0 before the first, the end after the last."""
     with open_log(path) as fh:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, request, send_file
 
-from . import afar, history, levels, merged, sse
+from . import afar, family, history, levels, merged, sse
 from .cursor import Cursor, positions
-from .moments import LineTimes, exact, first_at_or_after, time_of
+from .moments import LineTimes, exact, first_at_or_after, first_stamped, time_of
 from .params import limit
 from .refused import Refused, reason
 from .services import services
@@ -50,12 +50,30 @@ def _read(log_path: Path, at: history.At | None, backwards: bool, count: int) ->
     try:
         if at is None:
             return str(log_path), history.read_last(str(log_path), count, services().opts.max_line_length)
-        holder, position = history.locate(log_path, at)
+        holder, position = at_time(log_path, at, backwards) if isinstance(at, float) else history.locate(log_path, at)
         return holder, _read_at(holder, position, backwards, count)
     except FileNotFoundError:
         abort(404, "no such log file")
     except OSError as error:
         abort(403, f"cannot read this file: {reason(error)}")
+
+
+def at_time(log: Path, moment: float, backwards: bool) -> tuple[str, int]:
+    """The member of ``log``'s family (the log, or a rotated sibling: compressed ones read unpacked) that holds
+    the first line stamped at or after ``moment``, and that line's start: the newest member whose first stamp is
+    before ``moment``. Between two members, a read ``backwards`` starts at the older one's end, a read on at the
+    newer one's start. The log alone is read for a time it holds (the siblings only for an earlier one)."""
+    newer = None
+    for member in reversed(family.members(log)):
+        plain = services().unpacker.plain(member.path)[0]
+        start, size = first_at_or_after(plain, moment), os.stat(plain).st_size
+        if size == 0 or start <= first_stamped(plain) < size:  # empty, or at or before its first stamp: older?
+            newer = member
+            continue
+        if newer is not None and not backwards and start == size:
+            return newer.path, 0  # after its last line: the newer member's first
+        return member.path, start
+    return (newer.path, 0) if newer else (str(log), 0)
 
 
 def _shown(found: history.Lines, floor: str | None, file: str | None = None) -> tuple[list[str], list[str]]:
@@ -181,8 +199,8 @@ def _read_place(path: Path, place: Place, backwards: bool, count: int) -> histor
     """``count`` lines of this node's file at ``place``."""
     if place is None:
         return history.read_last(str(path), count, services().opts.max_line_length)
-    start = 0 if place == history.START else first_at_or_after(str(path), place)
-    return _read_at(str(path), start, backwards, count)
+    holder, start = (str(path), 0) if place == history.START else at_time(path, place, backwards)
+    return _read_at(holder, start, backwards, count)
 
 
 def _local(entry: merged.Named, found: history.Lines, floor: str | None) -> merged.Read:

@@ -11,6 +11,7 @@ turn, and never on the hub's time (``peers``: gevent sockets).
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -91,6 +92,30 @@ def _caught(ask: Callable[..., T], *arguments: object) -> T | Refused:
         return ask(*arguments)
     except Refused as refused:
         return refused
+
+
+def timelines(cluster: Cluster, files: list[Afar], query: Mapping[str, str], headers: Mapping[str, str]) -> list[dict]:
+    """Each node's timeline of its files (``P/timeline?files=...``, with ``query``), all nodes asked at once."""
+    nodes: dict[str, list[str]] = {}
+    for file in files:
+        nodes.setdefault(file.node, []).append(file.path)
+    jobs = [
+        gevent.spawn(_caught, _timeline, cluster, node, {**query, "files": ",".join(paths)}, headers)
+        for node, paths in nodes.items()
+    ]
+    gevent.joinall(jobs)
+    refusal = next((job.value for job in jobs if isinstance(job.value, Refused)), None)
+    if refusal:
+        raise refusal
+    return [job.value for job in jobs]
+
+
+def _timeline(cluster: Cluster, node: str, query: Mapping[str, str], headers: Mapping[str, str]) -> dict:
+    answer = _open(cluster, node, cluster.target("timeline", None, urlencode(query).encode()), headers)
+    body = answer.whole().decode("utf-8", "replace")
+    if answer.status != 200:
+        raise Refused(answer.status, f"node {node}: {error_sentence(body)}")
+    return json.loads(body)
 
 
 def searches(

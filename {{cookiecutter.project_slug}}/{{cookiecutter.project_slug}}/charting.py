@@ -7,7 +7,9 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, jsonify, request
 
-from . import family, levels, merged, timeline
+from . import afar, family, levels, node_timelines, timeline
+from .family import Member
+from .granules import Index
 from .moments import parse_moment
 from .params import whole
 from .services import services
@@ -33,29 +35,35 @@ def _asked() -> timeline.Asked:
     )
 
 
-def _answer(name: str, logs: list[Path]) -> Response:
-    """The timeline of the families of ``logs`` together (their files oldest first, one log after another)."""
-    asked, here = _asked(), services()
-    files = [(member, here.indexes.of(member)) for log in logs for member in family.members(log)]
-    readable = [(member, index) for member, index in files if index is not None]
-    response = jsonify(timeline.answer(name, readable, asked))
+def _indexed(logs: list[Path]) -> list[tuple[Member, Index]]:
+    """The indexes of the families of ``logs`` (their files oldest first, one log after another)."""
+    files = [(member, services().indexes.of(member)) for log in logs for member in family.members(log)]
+    return [(member, index) for member, index in files if index is not None]
+
+
+def _json(answer: dict) -> Response:
+    response = jsonify(answer)
     response.headers["Cache-Control"] = "no-cache"
     return response
 
 
 def timeline_of(path: str) -> Response:
     log_file = services().paths.resolve(path)
-    return _answer(log_file.name, [log_file.path])
+    return _json(timeline.answer(log_file.name, _indexed([log_file.path]), _asked()))
 
 
 def timeline_of_files() -> Response:
-    """``P/timeline?files=a.log,b.log``: the timeline of several files (and their siblings) together."""
-    named = services().named_files(request.args.getlist("files"))
-    far = [entry.name for entry in named if entry.log_file is None]
-    if far:
-        abort(400, f"{far[0][:80]!r}: a timeline of several files counts this node's; another node's has its own")
-    logs = merged.local(named)
-    return _answer(",".join(log_file.name for log_file in logs), [log_file.path for log_file in logs])
+    """``P/timeline?files=a.log,@node-b/b.log``: the timeline of several files (and their siblings) together,
+    another node's counted by that node (``node_timelines``)."""
+    here = services()
+    named = here.named_files(request.args.getlist("files"))
+    asked, name = _asked(), ",".join(entry.name for entry in named)
+    files = _indexed([entry.log_file.path for entry in named if entry.log_file])
+    far = [afar.afar(entry) for entry in named if entry.log_file is None]
+    if not far:
+        return _json(timeline.answer(name, files, asked))
+    query = {key: value for key, value in request.args.items() if key != "files"}
+    return _json(node_timelines.across(name, files, far, asked, query, here.cluster, request.headers))
 
 
 def register(blueprint: Blueprint) -> None:

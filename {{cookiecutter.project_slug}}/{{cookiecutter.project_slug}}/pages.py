@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from . import family, history, levels, peers
-from .merged import Named
 from .services import services
 
 
@@ -47,7 +46,7 @@ def files() -> Response:
     return jsonify(node=services().cluster.node_name, files=listed)
 
 
-def viewer_page(name: str | None, at: str | None, files: list[Named] | None = None) -> str:
+def viewer_page(name: str | None, at: str | None, files: list[str] | None = None) -> str:
     """The viewer of ``name`` (``@node/path`` in a cluster: the page's requests reach that node), or of several
     ``files`` merged by time."""
     if at is not None and (name is not None or files):
@@ -56,7 +55,7 @@ def viewer_page(name: str | None, at: str | None, files: list[Named] | None = No
     return render_template(
         "log_viewer/viewer.html",
         path=name,
-        files=",".join(entry.name for entry in files) if files else None,
+        files=",".join(files) if files else None,
         node=f"@{node}/" if node else "",
         at=at if name or files else None,
         level=levels.parse_level(request.args.get("level")),
@@ -64,8 +63,6 @@ def viewer_page(name: str | None, at: str | None, files: list[Named] | None = No
         title=services().title,
         line_cap=services().opts.line_cap,
         merge=_merge_glob(name) if name and not node else None,
-        # Several files, all of this node: a timeline counts them (another node's file has its own).
-        files_here=bool(files) and all(entry.log_file for entry in files),
     )
 
 
@@ -79,7 +76,7 @@ def _merge_glob(name: str) -> str:
 def view(path: str | None) -> str:
     if path is None and request.args.getlist("files"):
         named = services().named_files(request.args.getlist("files"))
-        return viewer_page(None, request.args.get("at"), named)
+        return viewer_page(None, request.args.get("at"), [entry.name for entry in named])
     log_file = services().paths.resolve(path) if path is not None else None
     name = log_file.name if log_file else None
     if name and services().cluster.enabled:

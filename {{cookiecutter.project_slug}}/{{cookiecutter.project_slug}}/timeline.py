@@ -48,21 +48,50 @@ def iso(moment: float) -> str:
     return f"{text[:-2]}:{text[-2:]}"
 
 
-def answer(name: str, files: list[tuple[Member, Index]], asked: Asked) -> dict:
-    """The timeline of the family whose files (oldest first) have these indexes."""
-    stamped = [(member, index) for member, index in files if index.keys.size]
+@dataclass(frozen=True)
+class Grid:
+    """A timeline's buckets: the first one's start, their width and number (epoch seconds), the times they were
+    made to cover, and the granule they are made of (the coarsest of the indexes counted: each divides the next)."""
+
+    origin: int
+    width: int
+    count: int
+    low: float
+    high: float
+    granule: int
+
+    @classmethod
+    def over(cls, low: float, high: float, granule: int, buckets: int) -> Grid:
+        """The buckets of whole granules that cover ``low`` to ``high`` in at most ``buckets`` of them."""
+        origin = math.floor(low / granule) * granule
+        span = max(math.floor(high) - origin + 1, 1)
+        width = granule * max(1, math.ceil(span / (buckets * granule)))
+        return cls(origin, width, min(buckets, math.ceil(span / width)), low, high, granule)  # fewer: fewer granules
+
+
+def reach(files: list[tuple[Member, Index]], asked: Asked) -> tuple[float, float, int] | None:
+    """The times a timeline of these files covers (the ones asked, or their first and last stamps) and their
+    coarsest granule; None when no line of them has a stamp."""
+    stamped = [index for _member, index in files if index.keys.size]
     if not stamped:
-        return {"file": name, "from": None, "to": None, "bucket_seconds": None, "buckets": [], "note": NO_STAMPS}
-    granule = max(index.granule for _member, index in stamped)
-    low = asked.start if asked.start is not None else min(index.first for _member, index in stamped)
-    high = asked.end if asked.end is not None else max(index.latest for _member, index in stamped)
-    origin = math.floor(low / granule) * granule
-    span = max(math.floor(high) - origin + 1, 1)
-    width = granule * max(1, math.ceil(span / (asked.buckets * granule)))
-    count = min(asked.buckets, math.ceil(span / width))  # fewer when the time holds fewer granules
+        return None
+    low = asked.start if asked.start is not None else min(index.first for index in stamped)
+    high = asked.end if asked.end is not None else max(index.latest for index in stamped)
+    return low, high, max(index.granule for index in stamped)
+
+
+def answer(name: str, files: list[tuple[Member, Index]], asked: Asked, grid: Grid | None = None) -> dict:
+    """The timeline of the family whose files (oldest first) have these indexes, in its own buckets or
+    ``grid``'s."""
+    if grid is None:
+        covered = reach(files, asked)
+        if covered is None:
+            return {"file": name, "from": None, "to": None, "bucket_seconds": None, "buckets": [], "note": NO_STAMPS}
+        grid = Grid.over(*covered, asked.buckets)
+    origin, width, count = grid.origin, grid.width, grid.count
     totals = np.zeros((count, len(LEVEL_NAMES)), np.int64)
     firsts: dict[int, tuple[int, int, str]] = {}  # bucket: (its earliest granule, the file's order, the line's at)
-    for order, (member, index) in enumerate(stamped):
+    for order, (member, index) in enumerate(files):
         bucket = (index.keys - origin) // width
         inside = np.flatnonzero((bucket >= 0) & (bucket < count))
         np.add.at(totals, bucket[inside], index.counts[inside].astype(np.int64))
@@ -78,6 +107,8 @@ def answer(name: str, files: list[tuple[Member, Index]], asked: Asked) -> dict:
         "from": iso(origin),
         "to": iso(origin + count * width),
         "bucket_seconds": width,
+        # What the buckets were made from: the times asked (or the first and last stamps) and the granule.
+        "reach": {"from": grid.low, "to": grid.high, "granule_seconds": grid.granule},
         "buckets": [
             {
                 "start": iso(origin + i * width),

@@ -11,6 +11,8 @@ from servers import nodes
 
 pytestmark = pytest.mark.browser
 
+MARKED = "() => document.querySelector('#log [aria-current=\"true\"]')?.textContent"
+
 
 def test_a_file_of_node_c_opened_from_node_as_index_follows_live(browser, tmp_path: Path):
     with nodes(tmp_path) as (a, _b, c):
@@ -68,5 +70,12 @@ def test_a_merged_page_of_node_as_and_node_cs_files_reads_both_back_in_time_orde
             assert shown(page) == written
             tags = page.eval_on_selector_all("#log .l", "els => els.slice(0, 2).map(e => e.title)")
             assert tags == ["@node-a/web.log", "@node-c/web.log"]
+            # The timeline counts both nodes' files; its first bar opens the page at the first line of both.
+            page.wait_for_selector("#timeline[data-state=drawn]")
+            rectangle = "c => { const r = c.getBoundingClientRect(); return [r.x, r.y]; }"
+            corner = page.eval_on_selector("#timeline canvas", rectangle)
+            page.mouse.click(corner[0] + 2, corner[1] + 20)
+            page.wait_for_function(f"text => ({MARKED})() === text", arg=written[0])
+            assert "at=" in page.url
         finally:
             context.close()

@@ -274,8 +274,6 @@ def test_a_file_of_another_node_merges_live_with_this_nodes(trio):
                 break
         assert got == expected
         assert files == ["@node-a/front.log", "@node-c/back.log"] * 30  # this node's named as any node names it
-    refused = fetch(a.address, f"{PREFIX}/timeline?files=front.log,@node-c/back.log")
-    assert refused.status == 400 and b"has its own" in refused.body
 
 
 def shown(body: bytes) -> tuple[list[str], list[str], list[str]]:
@@ -320,3 +318,26 @@ def test_a_file_of_another_node_is_read_back_and_searched_with_this_nodes(trio):
         "@node-c/db.log" if n % 2 else "@node-a/api.log" for n in (1, *range(10, 20))
     ]
     assert events[-1].name == "done" and json.loads(events[-1].data)["matches"] == 11
+
+
+def test_the_timeline_of_files_on_two_nodes_is_the_timeline_of_those_files_on_one(trio):
+    a, b, c = trio
+    minute = [
+        (f"2026-11-25 05:{i // 60:02d}:{i % 60:02d},000 {('INFO', 'WARNING', 'ERROR')[i % 3]} request {i}", i % 2)
+        for i in range(0, 3600, 7)
+    ]
+    late = [f"2026-11-25 07:00:{i:02d},000 ERROR late {i}" for i in range(30)]  # node C's only, an hour on
+    append_lines(a.log_dir / "hours.log", [line for line, owner in minute if owner == 0])
+    append_lines(c.log_dir / "hours.log", [line for line, owner in minute if owner == 1] + late)
+    append_lines(b.log_dir / "hours-a.log", [line for line, owner in minute if owner == 0])  # both on node B
+    append_lines(b.log_dir / "hours-c.log", [line for line, owner in minute if owner == 1] + late)
+    for query in ("buckets=50", "buckets=10&level=warning", "buckets=2000&from=2026-11-25T05:10:00"):
+        spread = fetch(a.address, f"{PREFIX}/timeline?files=@node-a/hours.log,@node-c/hours.log&{query}")
+        assert spread.status == 200, spread.body
+        one = fetch(b.address, f"{PREFIX}/timeline?files=hours-a.log,hours-c.log&{query}")
+        spread, one = json.loads(spread.body), json.loads(one.body)
+        assert [bucket["counts"] for bucket in spread["buckets"]] == [bucket["counts"] for bucket in one["buckets"]]
+        for key in ("from", "to", "bucket_seconds", "reach"):
+            assert spread[key] == one[key], key
+        assert sum(bool(bucket["counts"]) for bucket in spread["buckets"]) > 2
+        assert all(bucket["at"] for bucket in spread["buckets"] if bucket["counts"])

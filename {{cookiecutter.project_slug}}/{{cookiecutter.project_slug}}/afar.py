@@ -39,6 +39,7 @@ class Afar:
 
 
 def afar(named: Named) -> Afar:
+    """Another node's file that ``files=`` names."""
     node, path = split(named.name)
     assert node is not None
     return Afar(node, path, named.name)

@@ -65,11 +65,6 @@ def _named(entry: str, paths: AllowedPaths, elsewhere: Callable[[str], str | Non
     return [Named(log_file.name, log_file) for log_file in files]
 
 
-def local(named: list[Named]) -> list[LogFile]:
-    """This node's files among ``named``."""
-    return [entry.log_file for entry in named if entry.log_file is not None]
-
-
 def _one(entry: str, paths: AllowedPaths) -> LogFile:
     try:
         return paths.resolve(entry)

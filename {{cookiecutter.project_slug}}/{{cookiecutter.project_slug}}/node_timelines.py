@@ -19,7 +19,7 @@ from .granules import Index
 from .moments import exact
 from .peers import Cluster
 from .refused import Refused
-from .timeline import NO_STAMPS, Asked, Grid, answer, reach
+from .timeline import Asked, Grid, answer, reach, unstamped
 
 
 def across(
@@ -38,7 +38,7 @@ def across(
             reach_of = theirs["reach"]
             reaches.append((reach_of["from"], reach_of["to"], reach_of["granule_seconds"]))
     if not reaches:
-        return {"file": name, "from": None, "to": None, "bucket_seconds": None, "buckets": [], "note": NO_STAMPS}
+        return unstamped(name)
     low, high = min(low for low, _high, _granule in reaches), max(high for _low, high, _granule in reaches)
     grid = Grid.over(low, high, max(granule for _low, _high, granule in reaches), asked.buckets)
     end = grid.origin + grid.count * grid.width - 1

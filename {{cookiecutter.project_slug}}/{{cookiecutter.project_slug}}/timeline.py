@@ -80,13 +80,18 @@ def reach(files: list[tuple[Member, Index]], asked: Asked) -> tuple[float, float
     return low, high, max(index.granule for index in stamped)
 
 
+def unstamped(name: str) -> dict:
+    """The answer for a family with no stamped line."""
+    return {"file": name, "from": None, "to": None, "bucket_seconds": None, "buckets": [], "note": NO_STAMPS}
+
+
 def answer(name: str, files: list[tuple[Member, Index]], asked: Asked, grid: Grid | None = None) -> dict:
     """The timeline of the family whose files (oldest first) have these indexes, in its own buckets or
     ``grid``'s."""
     if grid is None:
         covered = reach(files, asked)
         if covered is None:
-            return {"file": name, "from": None, "to": None, "bucket_seconds": None, "buckets": [], "note": NO_STAMPS}
+            return unstamped(name)
         grid = Grid.over(*covered, asked.buckets)
     origin, width, count = grid.origin, grid.width, grid.count
     totals = np.zeros((count, len(LEVEL_NAMES)), np.int64)

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 import gevent
 
+from . import sse
 from .merged import Named, Read, text_of
 from .moments import LineTimes
 from .peers import Answer, Cluster, error_sentence, split
@@ -119,10 +120,15 @@ def _timeline(cluster: Cluster, node: str, query: Mapping[str, str], headers: Ma
     return json.loads(body)
 
 
+Searched = tuple[Iterator[bytes], Callable[[], None]]  # a node's search events, and what ends them
+
+
 def searches(
     cluster: Cluster, files: list[Afar], query: Mapping[str, list[str]], headers: Mapping[str, str]
-) -> list[Answer]:
-    """Each node asked once to search its files (``query``: the search's own, ``files=`` aside), all at once."""
+) -> list[Searched]:
+    """Each node asked once to search its files (``query``: the search's own, ``files=`` aside), all at once; a
+    node that does not answer is a ``failed`` event (the others' matches still come), one that refuses the
+    search refuses it all."""
     nodes: dict[str, list[str]] = {}
     for file in files:
         nodes.setdefault(file.node, []).append(file.path)
@@ -133,14 +139,22 @@ def searches(
         jobs.append(gevent.spawn(_caught, _open, cluster, node, target, asked))
     gevent.joinall(jobs)
     answers = [job.value for job in jobs if isinstance(job.value, Answer)]
-    failed = next((job.value for job in jobs if isinstance(job.value, Refused)), None)
     refused = next((answer for answer in answers if answer.status != 200), None)
-    if failed is None and refused is None:
-        return answers
-    said = refused and Refused(refused.status, f"node {refused.node}: {error_sentence(refused.text())}")
-    for answer in answers:
-        answer.close()
-    raise failed or said
+    if refused is not None:
+        said = Refused(refused.status, f"node {refused.node}: {error_sentence(refused.text())}")
+        for answer in answers:
+            answer.close()
+        raise said
+    return [
+        (matches_of(job.value), job.value.close)
+        if isinstance(job.value, Answer)
+        else (iter([sse.failed(job.value.status, job.value.message)]), _nothing)
+        for job in jobs
+    ]
+
+
+def _nothing() -> None:
+    """Nothing to end: a node that did not answer."""
 
 
 def matches_of(answer: Answer) -> Iterator[bytes]:

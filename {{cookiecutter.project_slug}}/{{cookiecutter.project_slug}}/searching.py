@@ -60,17 +60,18 @@ def search_merged() -> Response:
     query, rg = _query()
     asked = {name: values for name, values in request.args.lists() if name != "files"}
     far = [afar.afar(entry) for entry in named if entry.log_file is None]
-    answers = afar.searches(here.cluster, far, asked, request.headers) if far else []
+    searched = afar.searches(here.cluster, far, asked, request.headers) if far else []
+    closers = [close for _events, close in searched]
     try:
         _slot()
     except HTTPException:
-        for answer in answers:
-            answer.close()
+        for close in closers:
+            close()
         raise
     here_too = [(entry.name, entry.log_file.path) for entry in named if entry.log_file]
-    sources = [_searched(here_too, query, rg), *(afar.matches_of(answer) for answer in answers)]
+    sources = [_searched(here_too, query, rg), *(events for events, _close in searched)]
     events = merged_matches.matches_in_time_order(merged_matches.together(sources, query.limit), query.limit)
-    return here.watched(events, here.searches.release, *(answer.close for answer in answers))
+    return here.watched(events, here.searches.release, *closers)
 
 
 def register(blueprint: Blueprint) -> None:

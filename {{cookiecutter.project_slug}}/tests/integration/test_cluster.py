@@ -210,6 +210,17 @@ def test_a_stopped_node_is_down_its_streams_end_with_a_failed_event_and_resume_w
         assert down in (["node-b"], [f"127.0.0.2:{b.port}"]) and found["node-c"][0] == "up"
         refused = fetch(a.address, path)
         assert refused.status == 502 and b"node-b" in refused.body and b"<p>" in refused.body
+        # Several files with node B's: read back, refused naming it; searched, node A's matches and a note.
+        append_lines(a.log_dir / "app.log", ["a line of node a"])
+        merged = f"{PREFIX}/lines?files=@node-a/app.log,@node-b/app.log"
+        refused = fetch(a.address, merged)
+        assert refused.status == 502 and b"@node-b/" in refused.body
+        with EventSource(a.address, f"{PREFIX}/search?files=@node-a/app.log,@node-b/app.log&q=line", AUTH) as search:
+            events = list(search.events(within=20))
+        assert [line for event in events for line in event.lines] == ["a line of node a"]
+        notes = json.loads(events[-1].data)["notes"]
+        assert events[-1].name == "done" and len(notes) == 1
+        assert re.match(r"'@node-b/': node node-b (does not answer|is not among .* did not answer)", notes[0])
         b.start()
         with EventSource(a.address, path, AUTH, last_event_id=source.last_event_id) as resumed:
             assert resumed.read_lines(10) == numbered(10, 20)

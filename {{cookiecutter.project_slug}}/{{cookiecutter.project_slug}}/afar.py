@@ -70,14 +70,22 @@ def read(cluster: Cluster, file: Afar, asked: Mapping[str, str], headers: Mappin
     )
 
 
-def read_all(cluster: Cluster, asks: list[tuple[Afar, Mapping[str, str]]], headers: Mapping[str, str]) -> list[Read]:
-    """``read`` of every file asked, all at once; the first refusal, when one is refused."""
+def read_each(
+    cluster: Cluster, asks: list[tuple[Afar, Mapping[str, str]]], headers: Mapping[str, str]
+) -> list[Read | Refused]:
+    """``read`` of every file asked, all at once: its lines, or its refusal."""
     jobs = [gevent.spawn(_caught, read, cluster, file, asked, headers) for file, asked in asks]
     gevent.joinall(jobs)
-    refusal = next((job.value for job in jobs if isinstance(job.value, Refused)), None)
+    return [job.value for job in jobs]
+
+
+def read_all(cluster: Cluster, asks: list[tuple[Afar, Mapping[str, str]]], headers: Mapping[str, str]) -> list[Read]:
+    """``read`` of every file asked, all at once; the first refusal, when one is refused."""
+    found = read_each(cluster, asks, headers)
+    refusal = next((each for each in found if isinstance(each, Refused)), None)
     if refusal:
         raise refusal
-    return [job.value for job in jobs]
+    return found
 
 
 def _open(cluster: Cluster, node: str, target: str, headers: Mapping[str, str]) -> Answer:

@@ -172,18 +172,15 @@ def _anchored(
         moment = _record_moment(services().unpacker.plain(holder)[0], position)
         return order, _local(entry, _read_at(holder, position, backwards, count), floor), moment
     cluster, text = services().cluster, at.encode()
-    for order, entry in enumerate(named):
-        if entry.log_file is not None:
-            continue
-        file = afar.afar(entry)
-        try:
-            moment = afar.read(cluster, file, {"from": text, "limit": "1"}, request.headers).before
-        except Refused as refused:
-            if refused.status != 400 and refusal is None:  # its file but gone, or its node silent
-                refusal = refused
+    far = [(order, afar.afar(entry)) for order, entry in enumerate(named) if entry.log_file is None]
+    probes = afar.read_each(cluster, [(file, {"from": text, "limit": "1"}) for _order, file in far], request.headers)
+    for (order, file), probe in zip(far, probes, strict=True):  # every node asked at once which file holds it
+        if isinstance(probe, Refused):
+            if probe.status != 400 and refusal is None:  # its file but gone, or its node silent
+                refusal = probe
             continue
         asked = {"before" if backwards else "from": text, "limit": str(count)} | ({"level": floor} if floor else {})
-        return order, afar.read(cluster, file, asked, request.headers), moment
+        return order, afar.read(cluster, file, asked, request.headers), probe.before
     raise refusal or history.AtRefused(400, "that position belongs to none of these files")
 
 

@@ -6,7 +6,8 @@ greenlet of its own; its events are taken apart into lines, each with its time
 its time or later, or once it has waited ``HOLD``: a writer whose buffer
 flushes up to a second after another's still has its lines put in their
 place. A line older than one already sent goes out where it arrives, marked
-``data-late``. Lines of a file keep the file's order.
+``data-late``. Lines of a file keep the file's order. A file whose lines have
+no stamps is merged by arrival, and the page is told so (``unstamped``).
 
 The event id is a cursor over every file, in the order the files are named,
 joined by commas: for each, the id of its last event whose lines all went out,
@@ -33,6 +34,8 @@ from .refused import Refused
 
 HOLD = 1.0  # seconds a line waits for an earlier line of another file
 QUEUED_EVENTS = 4  # per file: its reader waits while its events are not taken
+UNSTAMPED = "its lines have no time stamps: they are merged as they arrive"
+_NO_TIME = float("-inf")  # the time of a line before any stamp of its file
 _PART = re.compile(r"([0-9a-f.~-]*)(?:\+(\d+))?")
 
 Opened = tuple[Iterator[bytes], Callable[[], None]]
@@ -63,6 +66,7 @@ class _File:
     waiting: deque = field(default_factory=deque)  # (moment, arrived, element)
     events: deque = field(default_factory=deque)  # [event id, lines not yet sent], oldest first
     sent: int = 0  # lines of the oldest event in ``events`` already sent
+    unstamped: bool = False  # whether the page was told this file's lines have no stamps (yet)
 
     def cursor(self) -> str:
         return f"{self.event_id}+{self.sent}" if self.events and self.sent else self.event_id
@@ -126,6 +130,9 @@ def _take(file: _File, kind: str, payload: tuple) -> list[bytes]:
         file.last = line.moment
         file.latest = max(file.latest, line.moment)
     file.events.append([event_id, count])
+    if file.last == _NO_TIME and not file.unstamped:  # none of its lines so far has a stamp: said once
+        file.unstamped = True
+        return [sse.event(f"{file.name}: {UNSTAMPED}", name="unstamped").encode()]
     return []
 
 
@@ -144,7 +151,7 @@ def _due(state: list[_File], newest: float) -> tuple[list[str], float]:
         if not others_past and now < arrived + HOLD:
             return out, newest
         file.waiting.popleft()
-        late = moment < newest
+        late = _NO_TIME < moment < newest  # a line without a time goes out as it arrives, never late
         newest = max(newest, moment)
         out.append(_tagged(element, file, late))
         _sent_one(file)

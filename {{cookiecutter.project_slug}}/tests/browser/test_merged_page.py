@@ -43,12 +43,27 @@ def test_the_merged_page_shows_every_file_live_in_time_order_each_line_tagged(pa
     assert len(set(colours)) == 3, colours
 
 
+def test_a_file_without_stamps_is_merged_as_it_arrives_and_the_page_says_so(page, log_dir):
+    written = write(log_dir, 0, 30)
+    (log_dir / "plain.log").write_text("")
+    page.goto(f"{PREFIX}/view/?files={','.join(NAMES)},plain.log")
+    page.wait_for_selector("#status[data-state=live]")
+    wait_for_line(page, written[-1])
+    append_lines(log_dir / "plain.log", ["a line without a time"])
+    wait_for_line(page, "a line without a time")
+    said = page.text_content("#log .marker:not(.edge)")
+    assert said == "a file's lines have no time stamps: they are merged as they arrive"
+    # Read back (the page reads on up), a line without a time has none to be placed by: it comes first.
+    assert [line for line in shown(page) if line != "a line without a time"] == written
+
+
 def test_scrolling_up_reads_every_file_back_in_time_order(page, log_dir):
     written = write(log_dir, 0, 1200)  # more than the three backlogs: the rest is read back
     open_merged(page)
     wait_for_line(page, written[-1])
     read_back_to(page, written[0])
     assert shown(page) == written
+    assert page.text_content("#log .marker.edge") == "start of every file"
 
 
 def test_a_lines_permalink_opens_the_merged_page_at_it(page, log_dir):

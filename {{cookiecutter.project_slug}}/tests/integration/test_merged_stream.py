@@ -97,6 +97,28 @@ def test_a_worker_killed_or_one_file_rotated_loses_and_repeats_no_line(server):
     assert got == expected
 
 
+def test_a_file_without_stamps_is_merged_as_it_arrives_and_the_stream_says_so(server):
+    with EventSource(server.address, merged_path(server), AUTH) as source:
+        append_lines(server.log_dir / "nginx.log", [record(10_000, "nginx.log", "stamped")])
+        assert received(source, 1) == [("nginx.log", record(10_000, "nginx.log", "stamped"))]
+        append_lines(server.log_dir / "app.log", ["no stamp 1", "no stamp 2"])
+        said, got = [], []
+        for event in source.events(within=20):
+            if event.name == "unstamped":
+                said.append(event.data)
+                continue
+            assert 'data-late="1"' not in event.data  # not late: it has no time to be late by
+            got += event.lines
+            if len(got) == 2:
+                break
+        assert got == ["no stamp 1", "no stamp 2"]
+        assert said == ["app.log: its lines have no time stamps: they are merged as they arrive"]
+        append_lines(server.log_dir / "app.log", ["no stamp 3"])
+        append_lines(server.log_dir / "worker.log", [record(11_000, "worker.log", "stamped too")])
+        rest = [text for _file, text in received(source, 2)]
+        assert sorted(rest) == sorted(["no stamp 3", record(11_000, "worker.log", "stamped too")])
+
+
 def test_a_file_that_goes_missing_leaves_the_others_going(server):
     with EventSource(server.address, merged_path(server), AUTH) as source:
         expected = written(server, 0, 30)

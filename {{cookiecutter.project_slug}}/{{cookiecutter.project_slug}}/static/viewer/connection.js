@@ -14,6 +14,7 @@ const NOTICES = {
   refused: "file replaced by a link outside the log directory or by something not a file: stopped",
   reset: "position not found (its file was rotated away for good, or it is another file's): going on with the oldest lines still on disk",
   corrupt: "a rotated file could not be decompressed (corrupt, or cut short): going on with the next",
+  unstamped: "a file's lines have no time stamps: they are merged as they arrive",
 };
 
 function received(html) {

@@ -39,8 +39,8 @@ async function reading(where, task) {
   }
 }
 
-function startOf(found) {
-  return marker(`start of ${found.file}`, "edge");
+function startOf(found) {   // a merged page's answer names no one file: it reached the start of all
+  return marker(found.file ? `start of ${found.file}` : "start of every file", "edge");
 }
 
 function readUp() {

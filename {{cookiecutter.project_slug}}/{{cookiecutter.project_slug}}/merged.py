@@ -38,10 +38,16 @@ class Named:
     log_file: LogFile | None  # None: another node's
 
 
-def named_files(values: list[str], paths: AllowedPaths, elsewhere: Callable[[str], str | None]) -> list[Named]:
+def named_files(
+    values: list[str],
+    paths: AllowedPaths,
+    elsewhere: Callable[[str], str | None],
+    listed: Callable[[str], list[str]],
+) -> list[Named]:
     """The files ``files=`` names (one value of comma-separated entries, or several: a form's ticked boxes), in
     its order (a glob's matches by name); ``Refused`` naming what it refuses. ``elsewhere`` says which other
-    node an ``@node/path`` entry names (None: this one)."""
+    node an ``@node/path`` entry names (None: this one), ``listed`` the names of another node's files (a glob
+    of that node's is matched against them)."""
     text = ",".join(values)
     if not text.strip():
         raise Refused(400, f"files= names no file: expected files=a.log,b.log (at most {MAX_FILES}) or a glob")
@@ -49,19 +55,25 @@ def named_files(values: list[str], paths: AllowedPaths, elsewhere: Callable[[str
     for entry in (part.strip() for part in text.split(",")):
         if not entry:
             raise Refused(400, f"files={text[:80]!r} has an empty entry")
-        for named in _named(entry, paths, elsewhere):
+        for named in _named(entry, paths, elsewhere, listed):
             found.setdefault(str(named.log_file.path) if named.log_file else named.name, named)
     if len(found) > MAX_FILES:
         raise Refused(400, f"files= names {len(found)} files: at most {MAX_FILES} can be merged")
     return list(found.values())
 
 
-def _named(entry: str, paths: AllowedPaths, elsewhere: Callable[[str], str | None]) -> list[Named]:
+def _named(
+    entry: str, paths: AllowedPaths, elsewhere: Callable[[str], str | None], listed: Callable[[str], list[str]]
+) -> list[Named]:
+    globbed = any(c in entry for c in _WILDCARDS)
     if entry.startswith("@"):
-        if elsewhere(entry) is not None:
+        node = elsewhere(entry)
+        if node is not None and globbed:
+            return [Named(f"@{node}/{name}", None) for name in _matching(entry, listed(node))]
+        if node is not None:
             return [Named(entry, None)]
         entry = entry.partition("/")[2]  # this node's own
-    files = _globbed(entry, paths) if any(c in entry for c in _WILDCARDS) else [_one(entry, paths)]
+    files = _globbed(entry, paths) if globbed else [_one(entry, paths)]
     return [Named(log_file.name, log_file) for log_file in files]
 
 
@@ -72,13 +84,30 @@ def _one(entry: str, paths: AllowedPaths) -> LogFile:
         raise Refused(refusal.status, f"{entry[:80]!r}: {refusal.message}") from None
 
 
-def _globbed(entry: str, paths: AllowedPaths) -> list[LogFile]:
-    """The regular files of one directory whose names match the last segment of ``entry``."""
-    directory, _, pattern = entry.rpartition("/")
+def _glob(entry: str, path: str) -> tuple[str, str]:
+    """A glob's directory and pattern (``path``: ``entry`` without its node); ``Refused`` for a glob that is not
+    in the file name of one directory of the log directory."""
+    directory, _, pattern = path.rpartition("/")
     if any(c in directory for c in _WILDCARDS):
         raise Refused(400, f"{entry[:80]!r}: a glob may only be in the file name, within one directory")
     if ".." in directory.split("/") or directory.startswith("/"):
         raise Refused(403, f"{entry[:80]!r}: the path leaves the log directory")
+    return directory, pattern
+
+
+def _matching(entry: str, names: list[str]) -> list[str]:
+    """Another node's files (``names``, as its index lists them) that the glob ``entry`` matches."""
+    directory, pattern = _glob(entry, entry.partition("/")[2])
+    here = sorted(name.rpartition("/")[2] for name in names if name.rpartition("/")[0] == directory)
+    found = [f"{directory}/{name}" if directory else name for name in fnmatch.filter(here, pattern)]
+    if not found:
+        raise Refused(404, f"{entry[:80]!r}: no file matches")
+    return found
+
+
+def _globbed(entry: str, paths: AllowedPaths) -> list[LogFile]:
+    """The regular files of one directory whose names match the last segment of ``entry``."""
+    directory, pattern = _glob(entry, entry)
     try:
         names = sorted(os.listdir(paths.base / directory))
     except OSError:

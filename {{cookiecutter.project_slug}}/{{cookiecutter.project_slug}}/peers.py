@@ -284,6 +284,14 @@ class Cluster:
                 why = _reason(error)
         raise Refused(502, f"node {node} does not answer ({why}); try again when it is back")
 
+    def files_of(self, node: str, headers: Mapping[str, str]) -> list[str]:
+        """The names of ``node``'s files (its ``P/files``); ``Refused`` as ``open``, or with its refusal."""
+        answer = self.open(node, f"{self.prefix}/files", headers)
+        body = answer.whole().decode("utf-8", "replace")
+        if answer.status != 200:
+            raise Refused(answer.status, f"node {node}: {error_sentence(body)}")
+        return [str(file["name"]) for file in json.loads(body)["files"]]
+
     def _address_of(self, node: str, headers: Mapping[str, str]) -> Address:
         """Where ``node`` was last found; when it is unknown, the peers are looked up and asked again."""
         if node in self._names:

@@ -59,7 +59,12 @@ class Services:
     def named_files(self, values: list[str]) -> list[Named]:
         """The files ``files=`` names in this request (``merged.named_files``), another node's among them; in a
         cluster, this node's are named ``@node/path`` too (the page's requests may reach any node)."""
-        named = named_files(values, self.paths, lambda entry: self.cluster.elsewhere(entry, request.headers)[0])
+        named = named_files(
+            values,
+            self.paths,
+            lambda entry: self.cluster.elsewhere(entry, request.headers)[0],
+            lambda node: self.cluster.files_of(node, request.headers),
+        )
         if not self.cluster.enabled:
             return named
         here = f"@{self.cluster.node_name}/"

@@ -318,6 +318,17 @@ def test_a_file_of_another_node_is_read_back_and_searched_with_this_nodes(trio):
     assert shown(after.body)[:2] == (expected[on_c : on_c + 4], owners[on_c : on_c + 4])
     at_time = fetch(a.address, f"{PREFIX}/lines?{files}&from=2026-11-25T04:00:40&limit=3")
     assert shown(at_time.body)[0] == [f"2026-11-25 04:00:{i},000 INFO request {i}" for i in (40, 41, 42)]
+    for name, seconds in (("job-1.log", (1, 3)), ("job-2.log", (2,)), ("job-3.txt", (0,))):
+        append_lines(c.log_dir / name, [f"2026-11-25 04:01:0{n},000 INFO {name} {n}" for n in seconds])
+    globbed = fetch(a.address, f"{PREFIX}/lines?files=@node-c/job-*.log")  # node C's files, matched on its list
+    assert globbed.status == 200, globbed.body
+    jobs = (("job-1.log", 1), ("job-2.log", 2), ("job-1.log", 3))
+    assert shown(globbed.body)[:2] == (
+        [f"2026-11-25 04:01:0{n},000 INFO {name} {n}" for name, n in jobs],
+        [f"@node-c/{name}" for name, _n in jobs],
+    )
+    nothing = fetch(a.address, f"{PREFIX}/lines?files=@node-c/job-*.json")
+    assert nothing.status == 404 and b"no file matches" in nothing.body
     gone = fetch(a.address, f"{PREFIX}/lines?{files}&before=1f-0-0.0&limit=3")  # of no file of any node
     assert gone.status == 410 and b"that line is gone" in gone.body
 

@@ -50,7 +50,7 @@ def test_a_file_of_node_c_opened_from_node_as_index_follows_live(browser, tmp_pa
             context.close()
 
 
-def test_a_merged_page_of_node_as_and_node_cs_files_reads_both_back_in_time_order(browser, tmp_path: Path):
+def test_node_as_and_node_cs_files_ticked_on_the_index_merge_and_read_back_in_time_order(browser, tmp_path: Path):
     with nodes(tmp_path) as (a, _b, c):
         written = []
         for i in range(1200):  # more than the two backlogs: the rest is read back, node C's through node A
@@ -63,7 +63,10 @@ def test_a_merged_page_of_node_as_and_node_cs_files_reads_both_back_in_time_orde
         )
         try:
             page = context.new_page()
-            page.goto(f"{PREFIX}/view/?files=@node-a/web.log,@node-c/web.log")
+            page.goto(f"{PREFIX}/")  # ticked on the index, one file of each node
+            for name in ("@node-a/web.log", "@node-c/web.log"):
+                page.check(f"#merge input[value='{name}']")
+            page.click("#merge button[type=submit]")
             page.wait_for_selector("#status[data-state=live]")
             wait_for_line(page, written[-1])
             read_back_to(page, written[0])

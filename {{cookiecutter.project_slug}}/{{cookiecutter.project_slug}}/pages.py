@@ -62,7 +62,7 @@ def viewer_page(name: str | None, at: str | None, files: list[str] | None = None
         levels=levels.LEVELS,
         title=services().title,
         line_cap=services().opts.line_cap,
-        merge=_merge_glob(name) if name and not node else None,
+        merge=_merge_glob(name) if name else None,  # in a cluster, of its node: @node-b/*.log
     )
 
 

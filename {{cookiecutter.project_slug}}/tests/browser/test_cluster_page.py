@@ -46,6 +46,12 @@ def test_a_file_of_node_c_opened_from_node_as_index_follows_live(browser, tmp_pa
             c.start()
             wait_for_line(page, "written while c was down", timeout=30_000)
             assert shown(page) == ["served by c", "a needle on c", "live from c", "written while c was down"]
+            # "merge with" the other logs of its directory: node C's, matched on node C's list of files.
+            append_lines(c.log_dir / "worker.log", ["2026-11-25 03:00:00,000 INFO worker of c"])
+            page.click("#merge")
+            page.wait_for_selector("#status[data-state=live]")
+            wait_for_line(page, "2026-11-25 03:00:00,000 INFO worker of c")
+            assert page.get_attribute("#log", "data-files") == "@node-c/web.log,@node-c/worker.log"
         finally:
             context.close()
 

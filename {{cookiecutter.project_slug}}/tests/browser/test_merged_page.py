@@ -95,6 +95,17 @@ def test_the_index_opens_the_ticked_files_merged(page, log_dir):
     assert shown(page) == [line for line in written if "app.log" not in line]
 
 
+def test_a_files_page_links_to_it_merged_with_the_other_logs_of_its_directory(page, log_dir):
+    written = write(log_dir, 0, 12)
+    page.goto(f"{PREFIX}/view/app.log")
+    page.wait_for_selector("#status[data-state=live]")
+    assert page.text_content("#merge") == "merge with *.log"
+    page.click("#merge")
+    page.wait_for_selector("#status[data-state=live]")
+    wait_for_line(page, written[-1])
+    assert shown(page) == written
+
+
 def test_the_level_menu_the_time_field_and_the_search_work_on_the_merged_page(page, log_dir):
     written = write(log_dir, 0, 600)
     open_merged(page)

@@ -74,18 +74,12 @@ def read_each(
     cluster: Cluster, asks: list[tuple[Afar, Mapping[str, str]]], headers: Mapping[str, str]
 ) -> list[Read | Refused]:
     """``read`` of every file asked, all at once: its lines, or its refusal."""
-    jobs = [gevent.spawn(_caught, read, cluster, file, asked, headers) for file, asked in asks]
-    gevent.joinall(jobs)
-    return [job.value for job in jobs]
+    return _at_once(read, [(cluster, file, asked, headers) for file, asked in asks])
 
 
 def read_all(cluster: Cluster, asks: list[tuple[Afar, Mapping[str, str]]], headers: Mapping[str, str]) -> list[Read]:
     """``read`` of every file asked, all at once; the first refusal, when one is refused."""
-    found = read_each(cluster, asks, headers)
-    refusal = next((each for each in found if isinstance(each, Refused)), None)
-    if refusal:
-        raise refusal
-    return found
+    return _all(read_each(cluster, asks, headers))
 
 
 def _open(cluster: Cluster, node: str, target: str, headers: Mapping[str, str]) -> Answer:
@@ -94,6 +88,29 @@ def _open(cluster: Cluster, node: str, target: str, headers: Mapping[str, str]) 
         return cluster.open(node, target, headers)
     except Refused as refused:
         raise Refused(refused.status, f"'@{node}/': {refused.message}") from None
+
+
+def _at_once(ask: Callable[..., T], calls: list[tuple]) -> list[T | Refused]:
+    """``ask`` with each call's arguments, all at once (a greenlet each): each answer, or its refusal."""
+    jobs = [gevent.spawn(_caught, ask, *arguments) for arguments in calls]
+    gevent.joinall(jobs)
+    return [job.value for job in jobs]
+
+
+def _all(found: list[T | Refused]) -> list[T]:
+    """The answers, when none is a refusal; else the first refusal."""
+    refusal = next((each for each in found if isinstance(each, Refused)), None)
+    if refusal:
+        raise refusal
+    return found
+
+
+def _by_node(files: list[Afar]) -> dict[str, list[str]]:
+    """The paths of the files, by node."""
+    nodes: dict[str, list[str]] = {}
+    for file in files:
+        nodes.setdefault(file.node, []).append(file.path)
+    return nodes
 
 
 def _caught(ask: Callable[..., T], *arguments: object) -> T | Refused:
@@ -106,18 +123,8 @@ def _caught(ask: Callable[..., T], *arguments: object) -> T | Refused:
 
 def timelines(cluster: Cluster, files: list[Afar], query: Mapping[str, str], headers: Mapping[str, str]) -> list[dict]:
     """Each node's timeline of its files (``P/timeline?files=...``, with ``query``), all nodes asked at once."""
-    nodes: dict[str, list[str]] = {}
-    for file in files:
-        nodes.setdefault(file.node, []).append(file.path)
-    jobs = [
-        gevent.spawn(_caught, _timeline, cluster, node, {**query, "files": ",".join(paths)}, headers)
-        for node, paths in nodes.items()
-    ]
-    gevent.joinall(jobs)
-    refusal = next((job.value for job in jobs if isinstance(job.value, Refused)), None)
-    if refusal:
-        raise refusal
-    return [job.value for job in jobs]
+    calls = [(cluster, node, {**query, "files": ",".join(paths)}, headers) for node, paths in _by_node(files).items()]
+    return _all(_at_once(_timeline, calls))
 
 
 def _timeline(cluster: Cluster, node: str, query: Mapping[str, str], headers: Mapping[str, str]) -> dict:
@@ -137,16 +144,10 @@ def searches(
     """Each node asked once to search its files (``query``: the search's own, ``files=`` aside), all at once; a
     node that does not answer is a ``failed`` event (the others' matches still come), one that refuses the
     search refuses it all."""
-    nodes: dict[str, list[str]] = {}
-    for file in files:
-        nodes.setdefault(file.node, []).append(file.path)
     asked = {"Accept": "text/event-stream"} | {k: v for k, v in headers.items() if k == "Authorization"}
-    jobs = []
-    for node, paths in nodes.items():
-        target = cluster.target("search", None, urlencode(query | {"files": [",".join(paths)]}, doseq=True).encode())
-        jobs.append(gevent.spawn(_caught, _open, cluster, node, target, asked))
-    gevent.joinall(jobs)
-    answers = [job.value for job in jobs if isinstance(job.value, Answer)]
+    calls = [(cluster, node, _search_of(cluster, query, paths), asked) for node, paths in _by_node(files).items()]
+    found = _at_once(_open, calls)
+    answers = [each for each in found if isinstance(each, Answer)]
     refused = next((answer for answer in answers if answer.status != 200), None)
     if refused is not None:
         said = Refused(refused.status, f"node {refused.node}: {error_sentence(refused.text())}")
@@ -154,11 +155,16 @@ def searches(
             answer.close()
         raise said
     return [
-        (matches_of(job.value), job.value.close)
-        if isinstance(job.value, Answer)
-        else (iter([sse.failed(job.value.status, job.value.message)]), _nothing)
-        for job in jobs
+        (matches_of(each), each.close)
+        if isinstance(each, Answer)
+        else (iter([sse.failed(each.status, each.message)]), _nothing)
+        for each in found
     ]
+
+
+def _search_of(cluster: Cluster, query: Mapping[str, list[str]], paths: list[str]) -> str:
+    """The URL of a node's search of its ``paths``."""
+    return cluster.target("search", None, urlencode(query | {"files": [",".join(paths)]}, doseq=True).encode())
 
 
 def _nothing() -> None:

@@ -240,11 +240,15 @@ def _stamped(fd: int, offset: int, length: int, written: float) -> Iterator[tupl
         start = end + 1
 
 
-def first_stamped(path: str) -> int:
-    """The start of the first stamped line in the first blocks of ``path`` (its size: none there)."""
+def at_first_stamp(path: str, start: int) -> bool:
+    """Whether the line at ``start`` is at or before the first stamped line of ``path``, a stamp in its first
+    blocks (past them, it is not: they are read only when ``start`` is among them)."""
+    if start > 2 * BLOCK:
+        return False
     with open_log(path) as fh:
         info = os.fstat(fh.fileno())
-        return next((start for _stamp, start in _stamped(fh.fileno(), 0, 2 * BLOCK, info.st_mtime)), info.st_size)
+        first = next((found for _stamp, found in _stamped(fh.fileno(), 0, 2 * BLOCK, info.st_mtime)), None)
+        return first is not None and start <= first
 
 
 def first_at_or_after(path: str, moment: float) -> int:

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, request, send_file
 
 from . import afar, family, history, levels, merged, sse
 from .cursor import Cursor, positions
-from .moments import LineTimes, exact, first_at_or_after, first_stamped, time_of
+from .moments import LineTimes, at_first_stamp, exact, first_at_or_after, time_of
 from .params import limit
 from .refused import Refused, reason
 from .services import services
@@ -67,7 +67,7 @@ def at_time(log: Path, moment: float, backwards: bool) -> tuple[str, int]:
     for member in reversed(family.members(log)):
         plain = services().unpacker.plain(member.path)[0]
         start, size = first_at_or_after(plain, moment), os.stat(plain).st_size
-        if size == 0 or start <= first_stamped(plain) < size:  # empty, or at or before its first stamp: older?
+        if size == 0 or at_first_stamp(plain, start):  # empty, or at or before its first stamp: older?
             newer = member
             continue
         if newer is not None and not backwards and start == size:

@@ -85,7 +85,8 @@ def timeline_line(figures: dict, sizes: dict) -> str:
         f"MB/s; target 2 s), later ones p50 {f['later_p50_ms']} ms, max {f['later_max_ms']} ms (target 20 ms); "
         f"the index {f['index_kib']:,} KiB, {f['index_kib_per_gb']:,} KiB per GB (target 1,024); "
         f"{f['appended_lines']:,} lines appended ({f['read_on_lines']:,} counted) cost {f['read_on_us_per_line']} µs "
-        f"of CPU a line to read on against {f['stream_us_per_line']} µs to stream to one viewer "
+        f"of CPU a line to read on (the next timeline's CPU less the {f['answer_cpu_ms']} ms a timeline takes with "
+        f"nothing to read on) against {f['stream_us_per_line']} µs to stream to one viewer "
         f"({f['read_on_share_of_streaming'] or 0:.1%}; target 2%)"
     )
 

@@ -47,10 +47,10 @@ def sizes_of(smoke: bool) -> dict:
         "logrotate": (800, 2, 1, 1) if smoke else (20_000, 10, 2, None),
         # lines/s (0: the page alone, what the machine does to its frames), seconds each; then the last rate this long
         "throughput": ((0, 10_000), 2, 3) if smoke else ((0, 10_000, 30_000, 60_000, 100_000), 20, 60),
-        # seconds at 20 lines/s; lines/s and seconds for CPU; a burst's lines
-        "relay": (1, 500, 1, 2000) if smoke else (20, 2000, 15, 200_000),
+        # seconds at 20 lines/s; lines/s and seconds for CPU (many of the clock's 10 ms ticks); a burst's lines
+        "relay": (1, 2000, 2, 2000) if smoke else (20, 2000, 15, 200_000),
         "formats": (2000, 2_000_000) if smoke else (200_000, 1_000_000_000),  # burst lines, big file bytes
-        "timeline_appended": 2000 if smoke else 200_000,  # lines streamed, then read into the index
+        "timeline_appended": 2000 if smoke else 400_000,  # lines streamed, then read into the index (each of 4 times)
         "merged_live": ("10000", "2") if smoke else ("30000,100000", "20"),  # lines/s of three files together, s each
         # (viewers, lines/s, lines per write) each for so many seconds
         "fanout": (((1, 1000, 1),), 1)

@@ -205,7 +205,7 @@ def test_counting_in_bulk_matches_reading_line_by_line(name):
     data = "".join(lines).encode()
     layout = granules.learn(data)
     assert layout.stamp, name
-    block = bytearray(data + bytes(64))
+    block = bytearray(data + bytes(granules.PAD))
     bulk = Reader(layout, 0.0).count(block, 0, b"")
     one_by_one = Reader(Layout(), 0.0).count(block, 0, b"")
     assert bulk.keys.tolist() == one_by_one.keys.tolist() and bulk.keys.size == 300

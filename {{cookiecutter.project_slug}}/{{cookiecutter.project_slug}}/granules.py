@@ -9,18 +9,19 @@ change, the live file's index is read on from where it stopped, and a file
 that no longer holds the bytes its index ended after (a copytruncate, a new
 file) is indexed afresh.
 
-Lines are read in bulk, not one by one in Python: a block of 16 MB is one
-numpy array; the line starts are its newlines; a line starts a record when the
-bytes at its stamp's column fit the file's stamp (learned from its first
-lines, ``moments.stamp_of``), compared eight at a time as 64-bit words; the
-stamp is parsed once per minute (``moments.time_as``), its seconds read as two
-digits; the level is the four bytes at the file's level column looked up in
-bulk (``levels.column_keys``); only a record without a level word there is read
-whole (``levels.level_of``). A continuation line counts with its record. Files
-whose stamps are not at a fixed column (JSON, access logs) are read line by
-line, as slowly as that is. Blocks are counted on several threads (numpy lets
-go of the GIL); a big index is built in a process of its own (``python -m``),
-so the worker's hub never waits on it.
+Lines are read in bulk, not one by one in Python: a block (16 MB in a build,
+1 MB when a worker reads on) is one numpy array; the line starts are its
+newlines; each line's bytes from its stamp's column to its level word are
+taken at once (``Window``); a line starts a record when they fit the file's
+stamp (learned from its first lines, ``moments.stamp_of``), compared eight at
+a time as 64-bit words; the stamp is parsed once per minute
+(``moments.time_as``), its seconds read as two digits; the level is the four
+bytes at the file's level column looked up in bulk (``levels.column_keys``);
+only a record without a level word there is read whole (``levels.level_of``).
+A continuation line counts with its record. Files whose stamps are not at a
+fixed column (JSON, access logs) are read line by line, as slowly as that is.
+A build counts blocks on two threads (numpy lets go of the GIL) in a process
+of its own (``python -m``), so the worker's hub never waits on it.
 """
 
 from __future__ import annotations
@@ -45,7 +46,10 @@ from .cursor import FINGERPRINT_BYTES, fingerprint
 from .family import bytes_before, compression_of, open_member
 
 FORMAT = 1  # of a saved index: another is built again
-CHUNK = 16 << 20  # bytes counted at a time
+CHUNK = 16 << 20  # bytes counted at a time by a build of its own
+# by a worker reading on: its blocks and numpy's temporaries are reused from the heap, where 16 MB ones are
+# fresh pages from the kernel each time (most of a read-on's cost)
+READ_ON_CHUNK = 1 << 20
 THREADS = 2  # blocks counted at once by a build of its own
 LEVEL_NAMES = ("none", *levels.LEVELS)  # the columns of ``counts``
 _CODE = {None: 0, **{name: code for code, name in enumerate(levels.LEVELS, 1)}}
@@ -55,7 +59,7 @@ MIN_ROWS = 4096
 SAMPLE_BYTES = 256 << 10  # of a file's start, where its layout is learned
 MAX_STAMP_END = 48  # a stamp read in bulk ends this near its line's start
 MAX_LINE = 64 << 20  # bytes without a newline counted as one line
-_PAD = 64  # zero bytes after a block: word reads near its end stay inside
+PAD = 128  # zero bytes after a block: a window read at its last line stays inside (MAX_STAMP_END + WINDOW_MAX)
 _UNKNOWN = 255
 
 
@@ -103,37 +107,57 @@ def learn(sample: bytes) -> Layout:
     )
 
 
-def _word_starts(length: int) -> list[int]:
-    """Where the 8-byte words that cover ``length`` bytes start: every 8 bytes, the last one ending at the end."""
-    return [min(start, length - 8) for start in range(0, length, 8)] if length > 8 else [0]
+WINDOW_MAX = 64  # bytes read at once from a record's stamp: its level word too, when that is near
 
 
-def _masks(template: str, seconds: int) -> list[tuple[np.uint64, np.uint64, np.uint64]]:
-    """For each word of ``template`` (``_word_starts``): the mask and value a record's bytes fit (a digit or a
-    space fits either, a letter any letter, anything else itself), and the mask of its bytes before the
-    seconds (those that name the minute)."""
-    fits, values, minute = bytearray(), bytearray(), bytearray()
-    for at, char in enumerate(template.ljust(8, "\0")):
-        if at >= len(template):
-            fits.append(0), values.append(0), minute.append(0)
-            continue
-        minute.append(0xFF if at < seconds else 0)
+@dataclass(frozen=True)
+class Window:
+    """The bytes of each line read at once, from its stamp's column: ``words`` 8-byte words, with the masks and
+    values a record's fit (a digit or a space fits either, a letter any letter, anything else itself; the bytes
+    after the stamp fit anything), and the masks of the bytes that name its minute (those before the seconds)."""
+
+    words: int
+    fits: np.ndarray  # (words,) uint64
+    values: np.ndarray
+    minute: np.ndarray
+    level: int  # where the level word starts in it (-1: not in it)
+
+
+def window(layout: Layout) -> Window:
+    """How the records of ``layout`` are read in bulk."""
+    level = layout.level_column - layout.column
+    near = layout.level_column >= 0 and level >= 0 and level + layout.level_width <= WINDOW_MAX
+    span = max(len(layout.template), level + layout.level_width if near else 0)
+    words = -(-span // 8)
+    fits, values, minute = bytearray(8 * words), bytearray(8 * words), bytearray(8 * words)
+    for at, char in enumerate(layout.template):
+        minute[at] = 0xFF if at < layout.seconds else 0
         if char.isdigit() or char == " ":
-            fits.append(0xE0), values.append(0x20)
+            fits[at], values[at] = 0xE0, 0x20
         elif char.isalpha():
-            fits.append(0xC0), values.append(0x40)
+            fits[at], values[at] = 0xC0, 0x40
         else:
-            fits.append(0xFF), values.append(ord(char))
+            fits[at], values[at] = 0xFF, ord(char)
 
-    def word(mask: bytearray, start: int) -> np.uint64:
-        return np.uint64(int.from_bytes(mask[start : start + 8], "little"))
+    def as_words(mask: bytearray) -> np.ndarray:
+        return np.frombuffer(bytes(mask), "<u8").astype(np.uint64)
 
-    return [(word(fits, at), word(values, at), word(minute, at)) for at in _word_starts(max(len(template), 8))]
+    return Window(words, as_words(fits), as_words(values), as_words(minute), level if near else -1)
 
 
-def _view(pad: np.ndarray, width: int) -> np.ndarray:
-    """``pad`` read as little-endian words of ``width`` bytes starting at every byte."""
-    return np.ndarray((len(pad) - width + 1,), dtype=f"<u{width}", buffer=pad, strides=(1,))
+def _view(pad: np.ndarray, width: int, dtype: str) -> np.ndarray:
+    """``pad`` read as items of ``width`` bytes starting at every byte."""
+    return np.ndarray((len(pad) - width + 1,), dtype=dtype, buffer=pad, strides=(1,))
+
+
+def _bytes_at(words: np.ndarray, offset: int, width: int) -> np.ndarray:
+    """The ``width`` bytes at ``offset`` of each line's window (``words``: a row per word) as a little-endian
+    number."""
+    word, shift = divmod(offset, 8)
+    value = words[word] >> np.uint64(8 * shift)
+    if shift + width > 8:
+        value |= words[word + 1] << np.uint64(8 * (8 - shift))
+    return value & np.uint64((1 << 8 * width) - 1)
 
 
 @dataclass
@@ -154,42 +178,44 @@ class Reader:
     def __init__(self, layout: Layout, written: float) -> None:
         self.layout, self.written = layout, written
         self.bulk = bool(layout.stamp)
-        self._masks = _masks(layout.template, layout.seconds)
-        last_word = _word_starts(max(len(layout.template), 8))[-1]
-        self._seconds_shift = np.uint64(8 * (layout.seconds - last_word))  # the seconds in the last word
+        self._window = window(layout)
         keys = levels.column_keys(layout.level_width)
         table = sorted((int.from_bytes(key, "little"), _CODE[level]) for key, level in keys.items())
-        self._level_keys = np.array([key for key, _code in table], dtype=f"<u{layout.level_width}")
+        self._level_keys = np.array([key for key, _code in table], dtype=np.uint64)
         self._level_codes = np.array([code for _key, code in table], dtype=np.uint8)
         self._levels = levels.Levels()  # line by line: its state runs from block to block
 
     def count(self, data: bytearray, base: int, before: bytes) -> Counted:
-        """The rows of ``data`` (whole lines starting at offset ``base``, then ``_PAD`` zero bytes; ``before``:
+        """The rows of ``data`` (whole lines starting at offset ``base``, then ``PAD`` zero bytes; ``before``:
         the bytes before them)."""
         return self._bulk(data, base, before) if self.bulk else self._by_line(data, base, before)
 
     def _bulk(self, data: bytearray, base: int, before: bytes) -> Counted:
-        layout = self.layout
-        pad = np.frombuffer(data, np.uint8)  # its lines, then at least _PAD zero bytes
-        ends = np.flatnonzero(pad[: len(data) - _PAD] == 10)
+        layout, shape = self.layout, self._window
+        pad = np.frombuffer(data, np.uint8)  # its lines, then at least PAD zero bytes
+        ends = np.flatnonzero(pad[: len(data) - PAD] == 10)
         starts = np.concatenate(([0], ends[:-1] + 1))
-        words = _view(pad, 8)
+        width = 8 * shape.words
         at = starts + layout.column
-        gathered = [words[at + start] for start in _word_starts(max(len(layout.template), 8))]
+        words = _view(pad, width, f"V{width}")[at].view("<u8").reshape(-1, shape.words).T.copy()  # a row a word
         fits = np.ones(len(starts), bool)
-        for word, (mask, value, _minute) in zip(gathered, self._masks, strict=True):
+        for word, mask, value in zip(words, shape.fits, shape.values, strict=True):
             fits &= (word & mask) == value
-        records = np.flatnonzero(fits)
-        if not records.size:
-            return _nothing(len(starts))
+        if fits.all():  # the usual block: every line a record
+            records = np.arange(len(starts))
+        else:
+            records = np.flatnonzero(fits)
+            if not records.size:
+                return _nothing(len(starts))
+            words = words[:, records]
         new_minute = np.zeros(records.size, bool)
         new_minute[0] = True
-        for word, (_mask, _value, minute) in zip(gathered, self._masks, strict=True):
-            key = word[records] & minute
-            new_minute[1:] |= key[1:] != key[:-1]
-        last = gathered[-1][records] >> self._seconds_shift
-        tens = (last & np.uint64(0xFF)).astype(np.int64) - 48
-        seconds = tens * 10 + ((last >> np.uint64(8)) & np.uint64(0xFF)).astype(np.int64) - 48
+        for word, minute in zip(words, shape.minute, strict=True):
+            if minute:
+                key = word & minute
+                new_minute[1:] |= key[1:] != key[:-1]
+        pair = _bytes_at(words, layout.seconds, 2)
+        seconds = (pair & np.uint64(0xFF)).astype(np.int64) * 10 + (pair >> np.uint64(8)).astype(np.int64) - 528
         heads = np.flatnonzero(new_minute)
         minutes = np.zeros(heads.size, np.int64)
         valid = np.ones(heads.size, bool)
@@ -202,23 +228,29 @@ class Reader:
             else:
                 minutes[j] = math.floor(moment) - int(seconds[head])
         minute_of = np.cumsum(new_minute) - 1
-        keep = valid[minute_of]
-        if not keep.all():  # a stamp that is no time (2026-02-31): its line continues the record before
-            records, seconds, minute_of = records[keep], seconds[keep], minute_of[keep]
+        if not valid.all():  # a stamp that is no time (2026-02-31): its line continues the record before
+            keep = valid[minute_of]
+            records, seconds, minute_of, words = records[keep], seconds[keep], minute_of[keep], words[:, keep]
             if not records.size:
                 return _nothing(len(starts))
         times = minutes[minute_of] + seconds
-        codes = self._bulk_levels(pad, starts, records, ends)
+        codes = self._bulk_levels(pad, starts, records, ends, words)
         return _rows(data, base, before, starts, records, times, codes)
 
-    def _bulk_levels(self, pad: np.ndarray, starts: np.ndarray, records: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    def _bulk_levels(
+        self, pad: np.ndarray, starts: np.ndarray, records: np.ndarray, ends: np.ndarray, words: np.ndarray
+    ) -> np.ndarray:
         """The level code of each record: the bytes at the level column, else the record read whole."""
         layout = self.layout
         if not layout.has_levels:
             return np.zeros(records.size, np.uint8)
         codes = np.full(records.size, _UNKNOWN, np.uint8)
         if layout.level_column >= 0:
-            found = _view(pad, layout.level_width)[starts[records] + layout.level_column]
+            if self._window.level >= 0:
+                found = _bytes_at(words, self._window.level, layout.level_width)
+            else:
+                width = layout.level_width
+                found = _view(pad, width, f"<u{width}")[starts[records] + layout.level_column].astype(np.uint64)
             where = np.minimum(np.searchsorted(self._level_keys, found), len(self._level_keys) - 1)
             hit = self._level_keys[where] == found
             codes = np.where(hit, self._level_codes[where], codes)
@@ -229,7 +261,7 @@ class Reader:
         return codes
 
     def _by_line(self, data: bytearray, base: int, before: bytes) -> Counted:
-        lines = data[: len(data) - _PAD].decode("latin-1").split("\n")[:-1]
+        lines = data[: len(data) - PAD].decode("latin-1").split("\n")[:-1]
         lengths = np.fromiter(map(len, lines), np.int64, len(lines)) + 1
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
         line_levels = self._levels.of(lines)
@@ -377,15 +409,15 @@ def brought_up_to_date(path: str, saved: Path, threads: int = 1) -> Index:
     return index
 
 
-def _blocks(fh: BinaryIO, start: int, size: int) -> Iterable[tuple[bytearray, int]]:
+def _blocks(fh: BinaryIO, start: int, size: int, chunk: int) -> Iterable[tuple[bytearray, int]]:
     """Whole lines of ``fh`` (a plain file of ``size`` bytes, or more if it grows; or a decompressed stream) from
-    ``start``, a block at a time, each followed
-    by ``_PAD`` zero bytes, with its offset (an unfinished last line is left for later)."""
+    ``start``, ``chunk`` bytes or so at a time, each block followed by ``PAD`` zero bytes, with its offset (an
+    unfinished last line is left for later)."""
     fh.seek(start)
     rest, position = b"", start
     while True:
-        wanted = max(min(CHUNK, size - position - len(rest)), 1 << 16) if isinstance(fh, io.FileIO) else CHUNK
-        block = bytearray(len(rest) + wanted + _PAD)
+        wanted = max(min(chunk, size - position - len(rest)), 1 << 16) if isinstance(fh, io.FileIO) else chunk
+        block = bytearray(len(rest) + wanted + PAD)
         block[: len(rest)] = rest
         if isinstance(fh, io.FileIO):
             got = fh.readinto(memoryview(block)[len(rest) : len(rest) + wanted])
@@ -402,7 +434,7 @@ def _blocks(fh: BinaryIO, start: int, size: int) -> Iterable[tuple[bytearray, in
             continue
         cut = cut or filled
         rest = bytes(block[cut:filled])
-        block[cut:] = bytes(_PAD)
+        block[cut:] = bytes(PAD)
         yield block, position
         position += cut
 
@@ -416,8 +448,8 @@ def _read_on(index: Index, fh: BinaryIO, size: int, threads: int) -> None:
     pool = ThreadPoolExecutor(threads) if threads > 1 else None  # none in a worker's own thread
     try:
         pending: deque[Future[Counted]] = deque()
-        for block, offset in _blocks(fh, index.indexed, size):
-            length = len(block) - _PAD
+        for block, offset in _blocks(fh, index.indexed, size, CHUNK if pool else READ_ON_CHUNK):
+            length = len(block) - PAD
             if index.layout is None:
                 index.layout = learn(bytes(block[: block.rfind(b"\n", 0, min(length, SAMPLE_BYTES)) + 1]))
             if reader is None:

@@ -214,7 +214,7 @@ class Reader:
             if minute:
                 key = word & minute
                 new_minute[1:] |= key[1:] != key[:-1]
-        pair = _bytes_at(words, layout.seconds, 2)
+        pair = _bytes_at(words, layout.seconds, 2)  # two ASCII digits: less "0" ten times and once (48 * 11)
         seconds = (pair & np.uint64(0xFF)).astype(np.int64) * 10 + (pair >> np.uint64(8)).astype(np.int64) - 528
         heads = np.flatnonzero(new_minute)
         minutes = np.zeros(heads.size, np.int64)
